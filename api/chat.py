@@ -1,0 +1,69 @@
+"""Chat routes: /v1/chat, /v1/chat/stream (NDJSON) and /api/v1/chat (JSON or SSE)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from api import bp
+from api.auth import Caller, authenticate, charge_message, ip_limit, key_from_request
+from api.streams import collect, in_background, ndjson, sse
+from api.validation import flag, history, json_body, message, session_id
+from engine.answer import Turn, prepare_turn, stream_answer
+from extensions import limiter
+
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def start_turn(body: dict[str, Any], sid: str | None, *,
+               turns: list[dict[str, str]] | None = None) -> tuple[Caller, Turn]:
+    """Authenticate, validate, charge limits and commit the question: all before any byte."""
+    caller = authenticate(key_from_request(body), "chat", request.headers.get("Origin"))
+    text = message(body.get("message"))
+    charge_message(caller.key)
+    return caller, prepare_turn(caller.bot, sid, text, caller.key.id, history=turns)
+
+
+@bp.post("/v1/chat")
+@limiter.limit(ip_limit)
+def headless_chat() -> Response:
+    """Answer a widget or headless client's question in one JSON reply."""
+    body = json_body()
+    _, turn = start_turn(body, session_id(body.get("sessionId", body.get("session_id"))))
+    result = collect(stream_answer(turn))
+    return jsonify({"sessionId": turn.session_id, **result})
+
+
+@bp.post("/v1/chat/stream")
+@limiter.limit(ip_limit)
+def headless_chat_stream() -> Response:
+    """Stream an answer as NDJSON, one event per line."""
+    body = json_body()
+    _, turn = start_turn(body, session_id(body.get("sessionId", body.get("session_id"))))
+    lines = (ndjson(event) for event in in_background(lambda: stream_answer(turn)))
+    return Response(lines, mimetype="application/x-ndjson", headers=STREAM_HEADERS)
+
+
+@bp.post("/api/v1/chat")
+@limiter.limit(ip_limit)
+def developer_chat() -> Response:
+    """Answer over JSON or SSE; with `history` and no `session_id`, stay stateless."""
+    body = json_body()
+    sid = session_id(body.get("session_id"), "session_id")
+    turns = history(body.get("history")) if sid is None else None
+    streaming = flag(body.get("stream"), "stream")
+    _, turn = start_turn(body, sid, turns=turns)
+    if streaming:
+        keepalive = float(current_app.config["SSE_PING_SECONDS"])
+        blocks = (
+            sse(event) if event is not None else ": ping\n\n"
+            for event in in_background(lambda: stream_answer(turn), keepalive=keepalive)
+        )
+        return Response(blocks, mimetype="text/event-stream", headers=STREAM_HEADERS)
+    result = collect(stream_answer(turn))
+    reply = {"success": True, "session_id": turn.session_id, **result}
+    if turns is not None:
+        reply["history"] = [*turns, {"role": "user", "content": turn.question},
+                            {"role": "assistant", "content": result["answer"]}]
+    return jsonify(reply)

@@ -1,0 +1,100 @@
+"""Key text: prefix, 190 random bits and a checksum; stored as a sha256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zlib
+
+from models import ApiKey, Bot, db
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+PREFIXES = {"public": "pk_", "secret": "sk_"}
+RANDOM_LENGTH = 32  # 32 base62 characters carry about 190 bits.
+CHECKSUM_LENGTH = 6  # base62 of a CRC32, left-padded.
+SCOPES = ("chat", "sessions:read", "sessions:write", "usage:read", "documents:write")
+PUBLIC_SCOPES = ("chat",)
+
+
+def _base62(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, rest = divmod(number, 62)
+        digits.append(ALPHABET[rest])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def checksum(body: str) -> str:
+    """Return the six-character checksum of a key's random part."""
+    return _base62(zlib.crc32(body.encode()), CHECKSUM_LENGTH)
+
+
+def generate_key(kind: str) -> str:
+    """Return new key text of the given kind ("public" or "secret")."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    return PREFIXES[kind] + body + checksum(body)
+
+
+def key_kind(text: str) -> str | None:
+    """Return the kind of well-formed key text, or None if it is malformed."""
+    kind = next((k for k, prefix in PREFIXES.items() if text.startswith(prefix)), None)
+    if kind is None or len(text) != 3 + RANDOM_LENGTH + CHECKSUM_LENGTH:
+        return None
+    body, check = text[3:-CHECKSUM_LENGTH], text[-CHECKSUM_LENGTH:]
+    if any(c not in ALPHABET for c in body) or checksum(body) != check:
+        return None
+    return kind
+
+
+def hash_key(text: str) -> str:
+    """Return the stored hash of key text (keys are high-entropy: sha256 suffices)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create_key(
+    bot: Bot,
+    kind: str,
+    *,
+    origins: list[str] | None = None,
+    scopes: list[str] | None = None,
+    rate_limit: str | None = None,
+    daily_quota: int | None = None,
+    name: str = "",
+) -> tuple[ApiKey, str]:
+    """Store a new key for a bot and return it with its text (shown once for secrets)."""
+    from api.origins import normalise_origin
+
+    if kind not in PREFIXES:
+        raise ValueError("Key kind must be 'public' or 'secret'.")
+    scopes = list(scopes or (PUBLIC_SCOPES if kind == "public" else SCOPES))
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise ValueError(f"Unknown scope: {unknown[0]}.")
+    if kind == "public" and set(scopes) - set(PUBLIC_SCOPES):
+        raise ValueError("A public key can only have the 'chat' scope.")
+    if rate_limit:
+        from limits import parse
+
+        try:
+            parse(rate_limit)
+        except ValueError:
+            raise ValueError(f"Rate limit {rate_limit!r} is not like '30/minute'.") from None
+    if daily_quota is not None and daily_quota < 1:
+        raise ValueError("A daily quota must be a positive number of messages.")
+    normalised = list(dict.fromkeys(normalise_origin(o) for o in origins or []))
+    text = generate_key(kind)
+    key = ApiKey(
+        bot=bot,
+        kind=kind,
+        name=name,
+        key_hash=hash_key(text),
+        display=text[:10],
+        public_text=text if kind == "public" else None,
+        origins=normalised,
+        scopes=scopes,
+        rate_limit=rate_limit or None,
+        daily_quota=daily_quota,
+    )
+    db.session.add(key)
+    db.session.commit()
+    return key, text

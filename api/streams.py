@@ -1,0 +1,99 @@
+"""One stream, three wires: NDJSON, Server-Sent Events and WebSocket frames."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flask import Flask, current_app
+
+from api.errors import ApiError
+from engine.events import Event
+
+_DONE = object()
+
+
+def ndjson(event: Event) -> str:
+    """Serialise an event as one NDJSON line."""
+    return json.dumps(event, ensure_ascii=False) + "\n"
+
+
+def sse(event: Event) -> str:
+    """Serialise an event as an SSE block with SPEC's `event:` names."""
+    kind = event["type"]
+    if kind == "delta":
+        name, data = "message", {"content": event["content"]}
+    elif kind == "start":
+        name, data = "start", {"session_id": event["sessionId"], "message_id": event["message_id"]}
+    elif kind == "sources":
+        name, data = "sources", {"sources": event["sources"]}
+    elif kind == "end":
+        name, data = "end", {"session_id": event["sessionId"], "message_id": event["message_id"],
+                             "usage": event["usage"]}
+    else:
+        name, data = "error", {"success": False, "error": event["error"]}
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def in_background(factory: Callable[[], Iterator[Event]], keepalive: float | None = None,
+                  ping: Any = None) -> Iterator[Any]:
+    """Run an event stream in a worker thread; yield its events, and `ping` while idle.
+
+    The worker has its own app context (and so its own database session). When the
+    consumer stops early, the worker closes the stream at its next event, which
+    stores the partial answer as interrupted.
+    """
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    items: queue.Queue[Any] = queue.Queue()
+    cancelled = threading.Event()
+
+    def work() -> None:
+        with app.app_context():
+            stream = factory()
+            try:
+                for event in stream:
+                    items.put(event)
+                    if cancelled.is_set():
+                        break
+            finally:
+                stream.close()
+                items.put(_DONE)
+
+    worker = threading.Thread(target=work, name="docent-stream", daemon=True)
+    worker.start()
+    try:
+        while True:
+            try:
+                item = items.get(timeout=keepalive)
+            except queue.Empty:
+                yield ping
+                continue
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        cancelled.set()
+
+
+def collect(stream: Iterator[Event]) -> dict[str, Any]:
+    """Run a stream to its end and return its parts, or raise its error."""
+    answer: list[str] = []
+    result: dict[str, Any] = {"sources": []}
+    for event in stream:
+        kind = event["type"]
+        if kind == "start":
+            result["message_id"] = event["message_id"]
+        elif kind == "delta":
+            answer.append(event["content"])
+        elif kind == "sources":
+            result["sources"] = event["sources"]
+        elif kind == "end":
+            result["usage"] = event["usage"]
+        elif kind == "error":
+            error = event["error"]
+            raise ApiError(error["message"], code=error["code"], status=event.get("status", 502))
+    result["answer"] = "".join(answer)
+    return result

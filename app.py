@@ -1,0 +1,164 @@
+"""Docent: create_app() wires config, extensions and blueprints."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from extensions import csrf, limiter, login_manager, migrate, sock
+from models import db
+
+
+class ConfigError(ValueError):
+    """A setting is wrong; the message says which and how to fix it."""
+
+
+def _secret_key(instance: Path) -> str:
+    """Return SECRET_KEY from the instance folder, generating it on first run."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(url: str) -> str:
+    """Use the installed psycopg 3 driver for plain postgres:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Apply defaults, then DOCENT_* and SPEC's standard variables, then test_config."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        # Where data lives; SQLite in the instance folder unless DATABASE_URL says otherwise.
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'docent.db'}",
+        # Model server; with no key the offline engine answers from documents.
+        OPENAI_API_KEY=None,
+        OPENAI_BASE_URL=None,
+        MODEL="gpt-4.1-mini",
+        # Upstream timeouts in seconds; retries happen only before the first token.
+        UPSTREAM_CONNECT_TIMEOUT=10,
+        UPSTREAM_IDLE_TIMEOUT=60,
+        UPSTREAM_RETRIES=2,
+        # Flask-Limiter storage; use redis://… with several workers or hosts.
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATE_LIMIT_IP="30/minute",
+        # Proxy hops whose X-Forwarded-For is trusted for the client IP.
+        TRUSTED_PROXIES=0,
+        # How many passages go into a prompt, and the token budget for history.
+        CONTEXT_PASSAGES=5,
+        HISTORY_TOKENS=2000,
+        # Seconds between ": ping" comments on SSE streams.
+        SSE_PING_SECONDS=15,
+        # Price overrides: {"model": [input, output]} dollars per 1M tokens.
+        PRICES={},
+        # Largest request body (uploads included), in bytes.
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        # URL import refuses private and loopback addresses unless this is true.
+        ALLOW_PRIVATE_URLS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        SEED_DEMO=False,
+    )
+    app.config.from_prefixed_env("DOCENT")
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    validate_config(app.config)
+
+
+def validate_config(config: Any) -> None:
+    """Refuse to start with a bad setting, in one clear sentence."""
+    from limits import parse_many
+
+    from engine.prices import price_table
+
+    try:
+        config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+        if config["TRUSTED_PROXIES"] < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError("DOCENT_TRUSTED_PROXIES must be a whole number of proxy hops, like 1.") from None
+    try:
+        parse_many(str(config["RATE_LIMIT_IP"]))
+    except ValueError:
+        raise ConfigError(f"DOCENT_RATE_LIMIT_IP {config['RATE_LIMIT_IP']!r} is not a limit like '30/minute'.") from None
+    if not str(config["RATELIMIT_STORAGE_URI"]).startswith(("memory://", "redis://", "rediss://", "redis+", "memcached://", "mongodb://", "valkey")):
+        raise ConfigError("RATELIMIT_STORAGE_URI must be memory:// or a storage URL like redis://host:6379.")
+    for name in ("UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_IDLE_TIMEOUT", "SSE_PING_SECONDS"):
+        try:
+            if float(config[name]) <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ConfigError(f"DOCENT_{name} must be a positive number of seconds.") from None
+    try:
+        config["PRICE_TABLE"] = price_table(config["PRICES"] if isinstance(config["PRICES"], dict) else {})
+    except ValueError as exc:
+        raise ConfigError(f"DOCENT_PRICES is invalid: {exc}") from None
+    if not isinstance(config["PRICES"], dict):
+        raise ConfigError('DOCENT_PRICES must be a JSON object like {"my-model": [0.5, 1.5]}.')
+    if "://" not in config["SQLALCHEMY_DATABASE_URI"]:
+        raise ConfigError("DATABASE_URL must be a SQLAlchemy URL like postgresql+psycopg://user@host/db.")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Docent application."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    limiter.init_app(app)
+    sock.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from api import errors
+    from api import bp as api_bp
+
+    errors.register(app)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    _register_optional(app, csrf)
+
+    from cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_optional(app: Flask, csrf: Any) -> None:
+    """Register the blueprints of the widget and the dashboard."""
+    import importlib
+
+    for name in ("widget", "dashboard"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        app.register_blueprint(module.bp)

@@ -1,0 +1,156 @@
+"""The `flask --app app …` commands of SPEC §1; each prints one JSON object."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from werkzeug.security import generate_password_hash
+
+from models import ApiKey, Bot, User, db, utcnow
+
+users = AppGroup("users", help="Manage dashboard owners.")
+bots = AppGroup("bots", help="Manage bots.")
+keys = AppGroup("keys", help="Manage API keys.")
+docs = AppGroup("docs", help="Manage a bot's documents.")
+
+
+def emit(payload: dict[str, Any]) -> None:
+    """Print one JSON object on stdout."""
+    click.echo(json.dumps(payload))
+
+
+def fail(message: str) -> None:
+    """Stop with a clear message on stderr and exit status 1."""
+    raise click.ClickException(message)
+
+
+def create_user(email: str, password: str) -> User:
+    """Store a new owner with a hashed password."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 255:
+        raise ValueError("Enter a valid email address.")
+    if len(password) < 8:
+        raise ValueError("Passwords need at least 8 characters.")
+    if db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none():
+        raise ValueError(f"An account for {email} already exists.")
+    user = User(email=email, password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_bot(name: str, owner: User | None = None, prompt: str = "",
+               model: str | None = None) -> Bot:
+    """Store a new bot with the deployment's default model."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValueError("A bot needs a name of 1–200 characters.")
+    bot = Bot(name=name, owner=owner, prompt=prompt, model=model or current_app.config["MODEL"],
+              widget={})
+    db.session.add(bot)
+    db.session.commit()
+    return bot
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+def users_create(email: str, password: str) -> None:
+    """Create a dashboard owner."""
+    try:
+        emit({"user_id": create_user(email, password).id})
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@bots.command("create")
+@click.option("--name", required=True)
+@click.option("--owner", "owner_email", default=None, help="Owner's email.")
+@click.option("--prompt", default="", help="System prompt.")
+@click.option("--model", default=None, help="Chat model; 'offline' forces the offline engine.")
+def bots_create(name: str, owner_email: str | None, prompt: str, model: str | None) -> None:
+    """Create a bot."""
+    owner = None
+    if owner_email:
+        owner = db.session.execute(
+            db.select(User).where(User.email == owner_email.strip().lower())
+        ).scalar_one_or_none()
+        if owner is None:
+            fail(f"No owner with email {owner_email}.")
+    try:
+        emit({"bot_id": create_bot(name, owner, prompt, model).id})
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@keys.command("create")
+@click.option("--bot", "bot_id", required=True, type=int)
+@click.option("--kind", required=True, type=click.Choice(["public", "secret"]))
+@click.option("--origin", "origins", multiple=True)
+@click.option("--scope", "scopes", multiple=True)
+@click.option("--rate-limit", default=None)
+@click.option("--daily-quota", default=None, type=int)
+def keys_create(bot_id: int, kind: str, origins: tuple[str, ...], scopes: tuple[str, ...],
+                rate_limit: str | None, daily_quota: int | None) -> None:
+    """Create a key; its text is printed once."""
+    from api.keys import create_key
+
+    bot = db.session.get(Bot, bot_id)
+    if bot is None:
+        fail(f"No bot with id {bot_id}.")
+    try:
+        key, text = create_key(bot, kind, origins=list(origins), scopes=list(scopes) or None,
+                               rate_limit=rate_limit, daily_quota=daily_quota)
+    except ValueError as exc:
+        fail(str(exc))
+    emit({"key_id": key.id, "key": text})
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+def keys_revoke(key_id: int) -> None:
+    """Revoke a key; it stops working on the next request."""
+    key = db.session.get(ApiKey, key_id)
+    if key is None:
+        fail(f"No key with id {key_id}.")
+    key.revoked_at = key.revoked_at or utcnow()
+    db.session.commit()
+    emit({"revoked": True})
+
+
+@docs.command("add")
+@click.option("--bot", "bot_id", required=True, type=int)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def docs_add(bot_id: int, paths: tuple[str, ...]) -> None:
+    """Add files (.txt, .md, .html, .pdf, .docx) to a bot's knowledge."""
+    import knowledge
+
+    if db.session.get(Bot, bot_id) is None:
+        fail(f"No bot with id {bot_id}.")
+    chunks = 0
+    for path in paths:
+        try:
+            document = knowledge.add_file(bot_id, Path(path).name, Path(path).read_bytes())
+        except knowledge.IngestError as exc:
+            fail(f"{path}: {exc}")
+        chunks += document.chunk_count
+    emit({"documents": len(paths), "chunks": chunks})
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Create the demo owner, bot, documents and keys if they are missing."""
+    from seed import seed_demo
+
+    emit(seed_demo())
+
+
+def register(app: Flask) -> None:
+    """Add the command groups to the app's CLI."""
+    for group in (users, bots, keys, docs, seed_command):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Answering: retrieval, prompt, providers, events, tokens and prices."""

@@ -1,0 +1,188 @@
+"""Answer one question as a stream of events, persisting as it goes."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from engine import events
+from engine.prices import cost_micros, dollars
+from engine.prompt import build_messages
+from engine.providers import ProviderError, stream_offline, stream_openai
+from engine.retrieval import Passage, search
+from engine.tokens import count_messages, count_tokens
+from models import Bot, Conversation, Message, UsageDaily, db, utcnow
+
+
+@dataclass
+class Turn:
+    """One question, ready to answer: plain values so any thread can run it."""
+
+    bot_id: int
+    conversation_id: int
+    session_id: str
+    key_id: int | None
+    question: str
+    assistant_id: str
+    history: list[dict[str, str]] | None = None
+
+
+def new_session_id() -> str:
+    """Return a fresh session id for a conversation the client did not name."""
+    return uuid.uuid4().hex
+
+
+def prepare_turn(bot: Bot, session_id: str | None, question: str, key_id: int | None = None,
+                 history: list[dict[str, str]] | None = None) -> Turn:
+    """Find or start the conversation and commit the visitor's message."""
+    session_id = session_id or new_session_id()
+    conversation = db.session.execute(
+        db.select(Conversation).where(Conversation.bot_id == bot.id,
+                                      Conversation.session_id == session_id)
+    ).scalar_one_or_none()
+    if conversation is None:
+        conversation = Conversation(bot_id=bot.id, session_id=session_id, key_id=key_id,
+                                    name=question[:80], preview=question[:200],
+                                    message_count=0, total_tokens=0)
+        db.session.add(conversation)
+    conversation.message_count += 1
+    conversation.last_at = utcnow()
+    db.session.add(Message(conversation=conversation, role="user", content=question,
+                           status="complete"))
+    db.session.commit()
+    return Turn(bot_id=bot.id, conversation_id=conversation.id, session_id=session_id,
+                key_id=key_id, question=question, assistant_id=uuid.uuid4().hex,
+                history=history)
+
+
+def stored_history(conversation_id: int, before_seq: int | None = None) -> list[dict[str, str]]:
+    """Return the conversation's earlier exchanges as chat messages (newest last)."""
+    query = db.select(Message).where(Message.conversation_id == conversation_id)
+    rows = db.session.execute(query.order_by(Message.seq.desc()).limit(60)).scalars().all()
+    rows = list(reversed(rows))[:-1]  # the last row is the question being answered
+    return [{"role": m.role, "content": m.content} for m in rows
+            if m.content and (m.role == "user" or m.status == "complete")]
+
+
+def effective_model(bot: Bot) -> str:
+    """Return the model that answers for a bot: "offline" when no provider key is set."""
+    if bot.model == "offline" or not current_app.config.get("OPENAI_API_KEY"):
+        return "offline"
+    return bot.model
+
+
+def stream_answer(turn: Turn) -> Iterator[events.Event]:
+    """Yield start, deltas, sources, then end or error; persist the answer either way."""
+    config = current_app.config
+    bot = db.session.get(Bot, turn.bot_id)
+    yield events.start(turn.session_id, turn.assistant_id)
+    started = time.monotonic()
+    parts: list[str] = []
+    passages: list[Passage] = []
+    messages: list[dict[str, str]] = []
+    usage: dict[str, Any] = {}
+    model = effective_model(bot)
+    try:
+        passages = search(bot.id, turn.question, int(config["CONTEXT_PASSAGES"]))
+        history = turn.history if turn.history is not None else stored_history(turn.conversation_id)
+        messages = build_messages(bot.prompt, passages, history, turn.question,
+                                  int(config["HISTORY_TOKENS"]))
+        if model == "offline":
+            items = stream_offline(messages, turn.question, passages, bot.fallback_message)
+        else:
+            items = stream_openai(config, messages, model, bot.temperature, bot.max_tokens)
+        try:
+            for kind, value in items:
+                if kind == "delta":
+                    parts.append(value)
+                    yield events.delta(value)
+                else:
+                    usage = value
+        finally:
+            items.close()
+        sources = [p.source() for p in passages]
+        record = _finish(turn, bot, "complete", parts, sources, messages, usage, started)
+        yield events.sources(sources)
+        yield events.end(turn.session_id, turn.assistant_id, record)
+    except GeneratorExit:
+        # The client went away: keep what was said so far, then let the stream close.
+        _finish(turn, bot, "interrupted", parts, [p.source() for p in passages], messages,
+                usage, started)
+        raise
+    except ProviderError as exc:
+        _finish(turn, bot, "failed", parts, [], messages, usage, started,
+                error={"code": "upstream_error", "message": exc.message})
+        yield events.error("upstream_error", exc.message, exc.status)
+    except Exception:
+        current_app.logger.exception("Answer failed for session %s", turn.session_id)
+        db.session.rollback()
+        message = "The answer could not be completed because of a server error."
+        _finish(turn, bot, "failed", parts, [], messages, usage, started,
+                error={"code": "internal_error", "message": message})
+        yield events.error("internal_error", message, 500)
+
+
+def _finish(turn: Turn, bot: Bot, status: str, parts: list[str], sources: list[dict[str, Any]],
+            messages: list[dict[str, str]], usage: dict[str, Any], started: float,
+            error: dict[str, str] | None = None) -> dict[str, Any]:
+    """Store the assistant message and its usage; return the SPEC usage object."""
+    db.session.rollback()
+    content = "".join(parts)
+    model = usage.get("model") or effective_model(bot)
+    asked = bool(messages)
+    # Counts the server reported win; otherwise count offline. A call that failed
+    # before producing anything is recorded with no tokens: nothing was generated.
+    input_tokens = usage.get("input_tokens")
+    if input_tokens is None:
+        input_tokens = count_messages(messages) if asked and (parts or status != "failed") else 0
+    output_tokens = usage.get("output_tokens")
+    if output_tokens is None:
+        output_tokens = count_tokens(content)
+    cost = cost_micros(current_app.config["PRICE_TABLE"], model, input_tokens, output_tokens)
+    latency = int((time.monotonic() - started) * 1000)
+    conversation = db.session.get(Conversation, turn.conversation_id)
+    db.session.add(Message(
+        id=turn.assistant_id, conversation_id=turn.conversation_id, role="assistant",
+        content=content, status=status, error=error, sources=sources, model=model,
+        input_tokens=input_tokens, output_tokens=output_tokens, cost_micros=cost,
+        latency_ms=latency,
+    ))
+    if conversation is not None:
+        conversation.message_count += 1
+        conversation.total_tokens += input_tokens + output_tokens
+        conversation.last_at = utcnow()
+    if asked:
+        record_usage(bot.id, turn.key_id, model, input_tokens, output_tokens, cost, latency)
+    db.session.commit()
+    return usage_object(input_tokens, output_tokens, cost)
+
+
+def usage_object(input_tokens: int, output_tokens: int, cost: int) -> dict[str, Any]:
+    """Return SPEC's usage object; cost is in dollars."""
+    return {"input_tokens": input_tokens, "output_tokens": output_tokens,
+            "total_tokens": input_tokens + output_tokens, "cost": dollars(cost)}
+
+
+def record_usage(bot_id: int, key_id: int | None, model: str, input_tokens: int,
+                 output_tokens: int, cost: int, latency_ms: int) -> None:
+    """Add one model call to the day's aggregate row (an upsert, safe under concurrency)."""
+    values = {"bot_id": bot_id, "key_id": key_id or 0, "model": model,
+              "day": utcnow().date(), "requests": 1, "input_tokens": input_tokens,
+              "output_tokens": output_tokens, "cost_micros": cost, "latency_ms_total": latency_ms}
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    table = UsageDaily.__table__
+    statement = insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["bot_id", "key_id", "model", "day"],
+        set_={name: table.c[name] + statement.excluded[name]
+              for name in ("requests", "input_tokens", "output_tokens", "cost_micros",
+                           "latency_ms_total")},
+    )
+    db.session.execute(statement)

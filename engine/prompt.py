@@ -1,0 +1,47 @@
+"""Build the chat messages for a model from the bot, history and passages."""
+
+from __future__ import annotations
+
+from engine.retrieval import Passage
+from engine.tokens import count_tokens
+
+INSTRUCTIONS = (
+    "Answer the visitor's question using only the numbered passages below. "
+    "Cite passages like [1]. If the passages do not contain the answer, say so plainly "
+    "and do not invent one. Keep answers short and use Markdown sparingly."
+)
+
+
+def system_message(prompt: str, passages: list[Passage]) -> str:
+    """Return the system message: the bot's prompt, the rules and the context."""
+    context = "\n\n".join(
+        f"[{i}] {p.title}{' — ' + p.heading if p.heading else ''}\n{p.content}"
+        for i, p in enumerate(passages, 1)
+    )
+    parts = [prompt.strip(), INSTRUCTIONS, "Passages:\n" + (context or "(none found)")]
+    return "\n\n".join(p for p in parts if p)
+
+
+def window(history: list[dict[str, str]], budget: int) -> list[dict[str, str]]:
+    """Keep the newest history messages that fit within a token budget."""
+    kept: list[dict[str, str]] = []
+    used = 0
+    for message in reversed(history):
+        cost = count_tokens(message["content"]) + 4
+        if used + cost > budget:
+            break
+        kept.append(message)
+        used += cost
+    return list(reversed(kept))
+
+
+def build_messages(
+    prompt: str, passages: list[Passage], history: list[dict[str, str]], question: str,
+    history_budget: int,
+) -> list[dict[str, str]]:
+    """Return the full message list for a chat completion."""
+    return [
+        {"role": "system", "content": system_message(prompt, passages)},
+        *window(history, history_budget),
+        {"role": "user", "content": question},
+    ]

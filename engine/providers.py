@@ -1,0 +1,117 @@
+"""Model providers: any OpenAI-compatible server, and the offline extractive engine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import openai
+
+from engine.retrieval import WORD_RE, Passage
+from engine.tokens import count_messages, count_tokens
+
+# A provider yields ("delta", text) items and ends with one ("usage", {...}).
+Item = tuple[str, Any]
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+NOTHING_FOUND = (
+    "I couldn't find anything about that in the documents I have, so I won't guess. "
+    "Try rephrasing, or ask about something the documents cover."
+)
+
+
+class ProviderError(Exception):
+    """The model server failed; status is what a non-streaming route answers."""
+
+    def __init__(self, message: str, status: int = 502) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@lru_cache(maxsize=8)
+def _client(api_key: str, base_url: str | None, connect: float, idle: float,
+            retries: int) -> openai.OpenAI:
+    timeout = openai.Timeout(connect=connect, read=idle, write=30.0, pool=10.0)
+    return openai.OpenAI(api_key=api_key, base_url=base_url or None, timeout=timeout,
+                         max_retries=retries)
+
+
+def stream_openai(config: dict[str, Any], messages: list[dict[str, str]], model: str,
+                  temperature: float, max_tokens: int) -> Iterator[Item]:
+    """Stream a chat completion from an OpenAI-compatible server."""
+    client = _client(config["OPENAI_API_KEY"], config.get("OPENAI_BASE_URL"),
+                     float(config["UPSTREAM_CONNECT_TIMEOUT"]),
+                     float(config["UPSTREAM_IDLE_TIMEOUT"]), int(config["UPSTREAM_RETRIES"]))
+    try:
+        # The SDK retries connection failures and 5xx answers; that is always
+        # before the first token, so a visitor never sees text twice.
+        stream = client.chat.completions.create(
+            model=model, messages=messages, temperature=temperature, max_tokens=max_tokens,
+            stream=True, stream_options={"include_usage": True},
+        )
+    except openai.APITimeoutError:
+        raise ProviderError("The model server did not answer in time.", 504) from None
+    except openai.APIStatusError as exc:
+        raise ProviderError(f"The model server answered with HTTP {exc.status_code}.") from None
+    except openai.APIError as exc:
+        raise ProviderError(f"The model server could not be reached: {exc.message}") from None
+    finish = None
+    usage = None
+    try:
+        for chunk in stream:
+            if chunk.usage is not None:
+                usage = chunk.usage
+            for choice in chunk.choices:
+                if choice.delta is not None and choice.delta.content:
+                    yield "delta", choice.delta.content
+                if choice.finish_reason:
+                    finish = choice.finish_reason
+    except openai.APIError as exc:
+        raise ProviderError(f"The model server failed mid-answer: {exc.message}") from None
+    except Exception as exc:  # transport errors surface raw while iterating
+        if "timeout" in type(exc).__name__.lower():
+            raise ProviderError("The model server stopped sending the answer.", 504) from None
+        raise ProviderError("The connection to the model server broke mid-answer.") from None
+    finally:
+        stream.close()
+    if finish is None:
+        raise ProviderError("The model server ended the answer without finishing it.")
+    yield "usage", {
+        "input_tokens": usage.prompt_tokens if usage else None,
+        "output_tokens": usage.completion_tokens if usage else None,
+        "model": model,
+    }
+
+
+def stream_offline(messages: list[dict[str, str]], question: str, passages: list[Passage],
+                   fallback: str) -> Iterator[Item]:
+    """Compose an extractive answer from the best sentences of the passages."""
+    answer = compose(question, passages) or (fallback.strip() or NOTHING_FOUND)
+    for piece in re.findall(r"\S+\s*", answer):
+        yield "delta", piece
+    yield "usage", {
+        "input_tokens": count_messages(messages),
+        "output_tokens": count_tokens(answer),
+        "model": "offline",
+    }
+
+
+def compose(question: str, passages: list[Passage], most: int = 3) -> str:
+    """Quote the sentences that share the most words with the question, cited."""
+    terms = [t for t in passages[0].terms] if passages else []
+    scored: list[tuple[float, int, int, str]] = []
+    for index, passage in enumerate(passages):
+        for position, sentence in enumerate(SENTENCE_RE.split(passage.content)):
+            sentence = " ".join(sentence.split())
+            words = {w.lower() for w in WORD_RE.findall(sentence)}
+            hits = sum(1 for t in terms if any(w.startswith(t[: max(4, len(t) - 2)]) for w in words))
+            if hits and len(sentence) > 20:
+                # Earlier passages and earlier sentences break ties.
+                scored.append((hits - 0.1 * index - 0.01 * position, index, position, sentence))
+    if not scored:
+        return ""
+    best = sorted(scored, reverse=True)[:most]
+    best.sort(key=lambda item: (item[1], item[2]))
+    return " ".join(f"{sentence} [{index + 1}]" for _, index, _, sentence in best)

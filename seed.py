@@ -1,0 +1,59 @@
+"""Seed the demo owner, bot, documents and public key on first start."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from api.keys import create_key
+from cli import create_bot, create_user
+from models import ApiKey, Bot, User, db
+
+DEMO_EMAIL = "demo@docent.local"
+DEMO_PASSWORD = "docent-demo"
+DEMO_BOT = "Docent Guide"
+DOCS_DIR = Path(__file__).parent / "demo_docs"
+
+
+def seed_demo(port: int | None = None) -> dict[str, Any]:
+    """Create what is missing of the demo and return its logins and URLs."""
+    import knowledge
+
+    port = port or int(os.environ.get("PORT", "5000"))
+    owner = db.session.execute(db.select(User).where(User.email == DEMO_EMAIL)).scalar_one_or_none()
+    if owner is None:
+        owner = create_user(DEMO_EMAIL, DEMO_PASSWORD)
+    bot = db.session.execute(
+        db.select(Bot).where(Bot.owner_id == owner.id, Bot.name == DEMO_BOT)
+    ).scalar_one_or_none()
+    if bot is None:
+        bot = create_bot(DEMO_BOT, owner, prompt="You are Docent's own guide. Be brief and friendly.")
+        bot.widget = {
+            "title": "Ask Docent",
+            "welcome_message": "Hi! I answer questions about Docent from its documentation.",
+            "starter_questions": ["How do I install the widget?", "What is a public key?",
+                                  "How is cost counted?"],
+        }
+        db.session.commit()
+        for path in sorted(DOCS_DIR.glob("*.md")):
+            knowledge.add_file(bot.id, path.name, path.read_bytes())
+    host_origin = f"http://localhost:{port}"
+    key = db.session.execute(
+        db.select(ApiKey).where(ApiKey.bot_id == bot.id, ApiKey.kind == "public",
+                                ApiKey.revoked_at.is_(None))
+    ).scalars().first()
+    if key is None or host_origin not in key.origins:
+        key, _ = create_key(bot, "public", origins=[host_origin, "http://localhost:*"],
+                            name="Demo host page")
+    current_app.logger.debug("demo seeded")
+    return {
+        "dashboard": f"http://127.0.0.1:{port}/dashboard",
+        "email": DEMO_EMAIL,
+        "password": DEMO_PASSWORD,
+        "demo_page": f"{host_origin}/demo/",
+        "bot_id": bot.id,
+        "public_key": key.public_text,
+    }
