@@ -1,0 +1,158 @@
+"""Fetch one web page for import: size limit, timeout, no private addresses by default."""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from knowledge.errors import IngestError
+
+MAX_REDIRECTS = 5
+USER_AGENT = "DocentBot/1.0 (+knowledge import)"
+
+
+@dataclass
+class Fetched:
+    """A fetched resource: its final URL, media type and body."""
+
+    url: str
+    content_type: str
+    data: bytes
+
+
+def is_public(address: str) -> bool:
+    """Return True for an address on the public internet."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _resolve(host: str, port: int, allow_private: bool) -> list[tuple]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise IngestError(f"The host {host} could not be found.") from exc
+    if not allow_private:
+        for info in infos:
+            if not is_public(info[4][0]):
+                raise IngestError(
+                    f"The address of {host} is private or local; importing from it is not allowed.",
+                    status=400,
+                    code="url_not_allowed",
+                )
+    return infos
+
+
+def _connection(
+    scheme: str, host: str, port: int, timeout: float, allow_private: bool
+) -> http.client.HTTPConnection:
+    infos = _resolve(host, port, allow_private)
+
+    def create_connection(
+        address: tuple, timeout: float = timeout, source_address: tuple | None = None
+    ) -> socket.socket:
+        # Connect to the address we checked, not a fresh lookup a DNS server could change.
+        last: OSError | None = None
+        for family, kind, proto, _, sockaddr in infos:
+            sock = socket.socket(family, kind, proto)
+            sock.settimeout(timeout)
+            try:
+                sock.connect(sockaddr)
+                return sock
+            except OSError as exc:
+                sock.close()
+                last = exc
+        raise last or OSError("no address")
+
+    if scheme == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            host, port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    conn._create_connection = create_connection  # type: ignore[attr-defined]
+    return conn
+
+
+def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = False) -> Fetched:
+    """Fetch url following up to five redirects, each one checked again."""
+    deadline = time.monotonic() + timeout
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise IngestError("Only http and https URLs can be imported.")
+        if parts.username or parts.password:
+            raise IngestError("URLs with a user name or password cannot be imported.")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise IngestError("The URL has an invalid port.") from exc
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise IngestError(
+                "The page took too long to download.", status=504, code="upstream_timeout"
+            )
+        conn = _connection(parts.scheme, parts.hostname, port, remaining, allow_private)
+        try:
+            conn.request(
+                "GET",
+                path,
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "text/html,text/plain,text/markdown,application/pdf,*/*;q=0.5",
+                },
+            )
+            response = conn.getresponse()
+            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location"))
+                continue
+            if response.status != 200:
+                raise IngestError(
+                    f"The page answered with HTTP status {response.status}.",
+                    status=502,
+                    code="upstream_error",
+                )
+            length = response.getheader("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise _too_large(max_bytes)
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := response.read(65536):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _too_large(max_bytes)
+                if time.monotonic() > deadline:
+                    raise IngestError(
+                        "The page took too long to download.", status=504, code="upstream_timeout"
+                    )
+                chunks.append(chunk)
+            ctype = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
+            return Fetched(url=url, content_type=ctype, data=b"".join(chunks))
+        except TimeoutError as exc:
+            raise IngestError(
+                "The page took too long to download.", status=504, code="upstream_timeout"
+            ) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise IngestError(
+                f"The page could not be downloaded ({exc.__class__.__name__}).",
+                status=502,
+                code="upstream_error",
+            ) from exc
+        finally:
+            conn.close()
+    raise IngestError("The page redirected too many times.", status=502, code="upstream_error")
+
+
+def _too_large(max_bytes: int) -> IngestError:
+    return IngestError(
+        f"The page is larger than the {max_bytes // 1_000_000} MB import limit.",
+        status=413,
+        code="payload_too_large",
+    )

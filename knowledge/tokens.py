@@ -1,0 +1,30 @@
+"""Token counts with the offline o200k_base table, the budget unit for chunks."""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from typing import Any
+
+# bpe-openai refuses a single call above 200k tokens; stay well below it.
+_PIECE_CHARS = 100_000
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> Any:
+    # bpe-openai loads its tables with a deprecated importlib call; not ours to fix.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import bpe_openai
+
+        return bpe_openai.get_encoding("o200k_base")
+
+
+def count_tokens(text: str) -> int:
+    """Return the number of o200k tokens in text."""
+    if not text:
+        return 0
+    encode = _encoding().encode_ordinary
+    if len(text) <= _PIECE_CHARS:
+        return len(encode(text))
+    return sum(len(encode(text[i : i + _PIECE_CHARS])) for i in range(0, len(text), _PIECE_CHARS))

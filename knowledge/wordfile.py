@@ -1,0 +1,64 @@
+"""Word .docx files: paragraphs and tables in order, sections at heading styles."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from knowledge.errors import IngestError
+from knowledge.sections import Parsed, Section, clean_line
+
+
+def _heading_level(style_name: str) -> int | None:
+    name = style_name.lower()
+    if name == "title":
+        return 0
+    if name.startswith("heading "):
+        tail = name.removeprefix("heading ").strip()
+        return int(tail) if tail.isdigit() else None
+    return None
+
+
+def parse_docx(data: bytes) -> Parsed:
+    """Parse a .docx into sections at its Heading 1..9 paragraphs."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise IngestError("This file is not a readable .docx document.") from exc
+    title = clean_line(document.core_properties.title or "") or None
+    stack: list[tuple[int, str]] = []
+    sections = [Section()]
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                cells = list(dict.fromkeys(clean_line(c.text) for c in row.cells))
+                line = " | ".join(c for c in cells if c)
+                if line:
+                    sections[-1].paragraphs.append(line)
+            continue
+        assert isinstance(block, Paragraph)
+        text = clean_line(block.text)
+        if not text:
+            continue
+        style = block.style.name if block.style is not None else ""
+        level = _heading_level(style or "")
+        if level == 0:
+            title = title or text
+            continue
+        if level is None:
+            is_list = "list" in (style or "").lower()
+            sections[-1].paragraphs.append(f"- {text}" if is_list else text)
+            continue
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, text))
+        sections.append(Section(headings=[h for _, h in stack], anchor=None))
+    parsed = Parsed(title=title, sections=[s for s in sections if s.paragraphs])
+    if parsed.is_empty():
+        raise IngestError("This .docx document has no text.")
+    return parsed
