@@ -1,0 +1,93 @@
+"""Full-text candidates and term statistics: FTS5 on SQLite, tsvector on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import text
+
+from models import db
+
+# Must match models.POSTGRES_SEARCH_DDL exactly, or PostgreSQL will not use the index.
+PG_VECTOR = (
+    "to_tsvector('english', coalesce(title, '') || ' ' || coalesce(heading, '') || ' ' || content)"
+)
+COLUMNS = "c.id, c.document_id, c.title, c.heading, c.content, c.url, c.page, c.anchor"
+_STATS_TTL = 300.0
+_stats: dict[tuple[str, str], tuple[float, int]] = {}
+_totals: dict[str, tuple[float, int, int]] = {}
+
+
+def dialect() -> str:
+    """Return the current database's dialect name."""
+    return db.engine.dialect.name
+
+
+def _key() -> str:
+    return str(db.engine.url)
+
+
+def total_chunks() -> int:
+    """Return how many chunks exist (all bots), cached until chunks change."""
+    key = _key()
+    stamp = db.session.execute(text("SELECT max(id), min(id) FROM chunks")).one()
+    version = hash(tuple(stamp))
+    cached = _totals.get(key)
+    if cached and cached[1] == version and time.monotonic() - cached[0] < _STATS_TTL:
+        return cached[2]
+    total = db.session.scalar(text("SELECT count(*) FROM chunks")) or 0
+    _totals[key] = (time.monotonic(), version, total)
+    # New chunks change frequencies too: forget them with the total.
+    for stale in [k for k in _stats if k[0] == key]:
+        del _stats[stale]
+    return total
+
+
+def doc_freq(word: str) -> int:
+    """Return how many chunks contain word (after the database's own stemming)."""
+    key = (_key(), word)
+    cached = _stats.get(key)
+    if cached and time.monotonic() - cached[0] < _STATS_TTL:
+        return cached[1]
+    if dialect() == "postgresql":
+        sql = f"SELECT count(*) FROM chunks WHERE {PG_VECTOR} @@ plainto_tsquery('english', :w)"
+    else:
+        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w"
+        word = f'"{word}"'
+    count = db.session.scalar(text(sql), {"w": word}) or 0
+    if len(_stats) > 50_000:
+        _stats.clear()
+    _stats[key] = (time.monotonic(), count)
+    return count
+
+
+def candidates(bot_id: int, words: list[str], limit: int) -> list[Any]:
+    """Return up to limit of the bot's chunks containing any of words, best ranked first."""
+    if not words:
+        return []
+    if dialect() == "postgresql":
+        query = " | ".join(words)
+        sql = (
+            f"SELECT {COLUMNS} FROM chunks c, to_tsquery('english', :q) query "
+            f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ query "
+            f"ORDER BY ts_rank({PG_VECTOR}, query, 1) DESC, c.id LIMIT :n"
+        )
+        params = {"q": query, "bot": bot_id, "n": limit}
+    else:
+        match = " OR ".join(f'"{w}"' for w in words)
+        sql = (
+            f"SELECT {COLUMNS} FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH :m AND c.bot_id = :bot "
+            "ORDER BY bm25(chunks_fts, 4.0, 2.0, 1.0), c.id LIMIT :n"
+        )
+        params = {"m": match, "bot": bot_id, "n": limit}
+    return list(db.session.execute(text(sql), params))
+
+
+def chunks_by_id(ids: list[int]) -> list[Any]:
+    """Return chunk rows for ids, in no particular order."""
+    if not ids:
+        return []
+    marks = ", ".join(str(int(i)) for i in ids)
+    return list(db.session.execute(text(f"SELECT {COLUMNS} FROM chunks c WHERE c.id IN ({marks})")))
