@@ -49,6 +49,11 @@ def in_background(factory: Callable[[], Iterator[Event]], keepalive: float | Non
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     items: queue.Queue[Any] = queue.Queue()
     cancelled = threading.Event()
+    return _relay(app, factory, items, cancelled, keepalive, ping)
+
+
+def _relay(app: Flask, factory: Callable[[], Iterator[Event]], items: queue.Queue[Any],
+           cancelled: threading.Event, keepalive: float | None, ping: Any) -> Iterator[Any]:
 
     def work() -> None:
         with app.app_context():

@@ -68,11 +68,9 @@ def stream_openai(config: dict[str, Any], messages: list[dict[str, str]], model:
                     yield "delta", choice.delta.content
                 if choice.finish_reason:
                     finish = choice.finish_reason
-    except openai.APIError as exc:
-        raise ProviderError(f"The model server failed mid-answer: {exc.message}") from None
-    except Exception as exc:  # transport errors surface raw while iterating
-        if "timeout" in type(exc).__name__.lower():
-            raise ProviderError("The model server stopped sending the answer.", 504) from None
+    except Exception as exc:  # SDK and raw transport errors both surface while iterating
+        if isinstance(exc, openai.APITimeoutError) or "Timeout" in type(exc).__name__:
+            raise ProviderError("The model server stopped sending the answer in time.", 504) from None
         raise ProviderError("The connection to the model server broke mid-answer.") from None
     finally:
         stream.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +37,7 @@ def llm() -> Iterator[LLMServer]:
     server = LLMServer().start()
     yield server
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -79,11 +81,24 @@ def app(config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def llm_app(config: dict[str, Any], llm: LLMServer) -> dict[str, Any]:
-    """Configuration that points the provider at the loopback model server."""
-    config.update(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=llm.url, UPSTREAM_RETRIES=0,
-                  UPSTREAM_IDLE_TIMEOUT=2, UPSTREAM_CONNECT_TIMEOUT=2)
-    return config
+def llm_app(app: Flask, llm: LLMServer) -> Flask:
+    """The app, with its provider pointed at the loopback model server."""
+    app.config.update(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=llm.url, UPSTREAM_RETRIES=0,
+                      UPSTREAM_IDLE_TIMEOUT=2, UPSTREAM_CONNECT_TIMEOUT=2)
+    return app
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the app over real HTTP on loopback; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

@@ -68,6 +68,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
+        try:
+            self._stream(model, body, pieces)
+            self.server.outcomes.append("sent")
+        except (BrokenPipeError, ConnectionResetError):
+            self.server.outcomes.append("client closed")
+
+    def _stream(self, model: str, body: dict[str, Any], pieces: list[str]) -> None:
         for index, piece in enumerate(pieces):
             if model == "slow":
                 time.sleep(SLOW_SECONDS)
@@ -137,6 +144,8 @@ class LLMServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[dict[str, Any]] = []
+        # How each stream ended: "sent" in full, or "client closed" early.
+        self.outcomes: list[str] = []
         self._flaky_lock = threading.Lock()
         self._flaky_failed = False
         self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"

@@ -1,0 +1,111 @@
+"""SPEC §5 promises over a real socket: questions stored first, partial answers kept."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+from urllib.parse import urlsplit
+
+import tests.llm_server as server
+from models import Message, UsageDaily, db
+
+QUESTION = "How long does international shipping take?"
+
+
+def wait_for(predicate, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def answers(app):
+    with app.app_context():
+        return db.session.execute(
+            db.select(Message).where(Message.role == "assistant")).scalars().all()
+
+
+def open_stream(base, key, path="/v1/chat/stream", body=None):
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("POST", path, body=json.dumps(body or {"sessionId": "live", "message": QUESTION}),
+                       headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    return connection, connection.getresponse()
+
+
+def read_until(base, key, marker, path="/v1/chat/stream", body=None):
+    """Send a request over a raw socket, read until marker appears; return the socket."""
+    parts = urlsplit(base)
+    payload = json.dumps(body or {"sessionId": "live", "message": QUESTION}).encode()
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+    sock.sendall(
+        f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode()
+        + payload)
+    seen = b""
+    while marker not in seen:
+        data = sock.recv(4096)
+        assert data, "stream ended early"
+        seen += data
+    return sock
+
+
+def test_client_disconnect_keeps_partial_answer(llm_app, live_server, make_bot, make_key, llm,
+                                                monkeypatch):
+    monkeypatch.setattr(server, "SLOW_SECONDS", 0.3)
+    key = make_key(make_bot(model="slow"))
+    before = len(llm.outcomes)
+    sock = read_until(live_server, key, b'"type": "delta"')
+    sock.close()  # the visitor closes the tab
+    [answer] = wait_for(lambda: answers(llm_app))
+    assert answer.status == "interrupted"
+    assert answer.content and server.REPLY.startswith(answer.content)
+    assert answer.content != server.REPLY
+    # The upstream call was closed rather than left to run to its end.
+    assert wait_for(lambda: llm.outcomes[before:]) == ["client closed"]
+    with llm_app.app_context():
+        row = db.session.execute(db.select(UsageDaily)).scalar_one()
+        assert row.requests == 1 and row.output_tokens > 0
+
+
+def test_sse_client_disconnect(llm_app, live_server, make_bot, make_key, monkeypatch):
+    monkeypatch.setattr(server, "SLOW_SECONDS", 0.3)
+    key = make_key(make_bot(model="slow"))
+    sock = read_until(live_server, key, b"event: message", "/api/v1/chat",
+                      {"message": QUESTION, "stream": True})
+    sock.close()
+    [answer] = wait_for(lambda: answers(llm_app))
+    assert answer.status == "interrupted"
+
+
+def test_offline_stream_over_real_http(app, live_server, make_bot, make_key):
+    key = make_key(make_bot())
+    connection, response = open_stream(live_server, key)
+    assert response.getheader("Content-Type") == "application/x-ndjson"
+    lines = [json.loads(line) for line in response.read().splitlines()]
+    connection.close()
+    assert lines[0]["type"] == "start" and lines[-1]["type"] == "end"
+
+
+def test_no_database_write_per_token(llm_app, client, make_bot, make_key):
+    from sqlalchemy import event
+
+    key = make_key(make_bot())
+    statements = []
+    with llm_app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.post("/v1/chat/stream", json={"message": QUESTION},
+                               headers={"Authorization": f"Bearer {key}"})
+        deltas = response.get_data(as_text=True).count('"delta"')
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert deltas > 5 and len(writes) <= 6
