@@ -123,7 +123,9 @@ def validate_config(config: Any) -> None:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Docent application."""
-    app = Flask(__name__, instance_relative_config=True)
+    # DOCENT_INSTANCE_PATH moves the instance folder (SQLite file, generated secret).
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("DOCENT_INSTANCE_PATH") or None)
     load_config(app, test_config)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -161,4 +163,5 @@ def _register_optional(app: Flask, csrf: Any) -> None:
             if exc.name != name:
                 raise
             continue
-        app.register_blueprint(module.bp)
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)

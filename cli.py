@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from werkzeug.security import generate_password_hash
 
 from models import ApiKey, Bot, User, db, utcnow
@@ -143,11 +143,19 @@ def docs_add(bot_id: int, paths: tuple[str, ...]) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command() -> None:
-    """Create the demo owner, bot, documents and keys if they are missing."""
+    """Create the demo owner, bot, documents and key if missing, and print how to try them."""
     from seed import seed_demo
 
-    emit(seed_demo())
+    demo = seed_demo()
+    click.echo(
+        "\nDocent is ready.\n"
+        f"  Dashboard:  {demo['dashboard']}\n"
+        f"  Login:      {demo['email']} / {demo['password']}\n"
+        f"  Demo site:  {demo['demo_page']}  (a host page on another origin, widget embedded)\n"
+        f"  API docs:   {demo['dashboard'].rsplit('/', 1)[0]}/api/docs\n"
+    )
 
 
 def register(app: Flask) -> None:

@@ -1,0 +1,14 @@
+"""Production server settings: threaded workers hold many concurrent streams each."""
+
+import multiprocessing
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count())))
+# Each open stream holds a thread (plus one for its answer); size for concurrent visitors.
+threads = int(os.environ.get("GUNICORN_THREADS", "64"))
+# Streams may stay open for minutes; keep-alive pings keep proxies from cutting them.
+timeout = 120
+graceful_timeout = 30
+accesslog = "-"

@@ -1,0 +1,111 @@
+"""Per-IP and per-key limits, daily quotas (429 + Retry-After) and CORS."""
+
+from __future__ import annotations
+
+import pytest
+
+QUESTION = {"sessionId": "limits", "message": "How long does shipping take?"}
+
+
+def ask(client, key, **headers):
+    return client.post("/v1/chat", json=QUESTION, headers={"Authorization": f"Bearer {key}", **headers})
+
+
+@pytest.fixture
+def tight_ip(config):
+    config["RATE_LIMIT_IP"] = "2/minute"
+
+
+def test_per_ip_limit(tight_ip, client, make_bot, make_key):
+    key = make_key(make_bot())
+    assert [ask(client, key).status_code for _ in range(2)] == [200, 200]
+    response = ask(client, key)
+    assert response.status_code == 429
+    assert response.json["error"]["code"] == "rate_limited"
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+
+
+def test_per_ip_limit_counts_each_client_separately(tight_ip, client, make_bot, make_key):
+    key = make_key(make_bot())
+    for _ in range(2):
+        ask(client, key)
+    other = client.post("/v1/chat", json=QUESTION, headers={"Authorization": f"Bearer {key}"},
+                        environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert other.status_code == 200
+
+
+def test_trusted_proxy_hops(config, make_bot, make_key):
+    config.update(RATE_LIMIT_IP="1/minute", TRUSTED_PROXIES=1)
+    from app import create_app
+    from models import db
+
+    application = create_app(config)
+    with application.app_context():
+        db.create_all()
+    client = application.test_client()
+    key = make_key(make_bot())
+    first = ask(client, key, **{"X-Forwarded-For": "203.0.113.1"})
+    second = ask(client, key, **{"X-Forwarded-For": "203.0.113.2"})
+    third = ask(client, key, **{"X-Forwarded-For": "203.0.113.1"})
+    assert (first.status_code, second.status_code, third.status_code) == (200, 200, 429)
+
+
+def test_per_key_rate_limit(client, make_bot, make_key):
+    bot = make_bot()
+    limited = make_key(bot, rate_limit="2/minute")
+    other = make_key(bot)
+    assert [ask(client, limited).status_code for _ in range(2)] == [200, 200]
+    response = ask(client, limited)
+    assert response.status_code == 429 and response.json["error"]["code"] == "rate_limited"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert ask(client, other).status_code == 200  # the limit is the key's own
+
+
+def test_daily_quota(client, make_bot, make_key):
+    key = make_key(make_bot(), daily_quota=2)
+    assert [ask(client, key).status_code for _ in range(2)] == [200, 200]
+    response = ask(client, key)
+    assert response.status_code == 429 and response.json["error"]["code"] == "quota_exceeded"
+    assert 0 < int(response.headers["Retry-After"]) <= 86400
+
+
+def test_limited_request_stores_nothing(app, client, make_bot, make_key):
+    from models import Message, db
+
+    key = make_key(make_bot(), daily_quota=1)
+    ask(client, key)
+    ask(client, key)
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Message.id))).scalar() == 2
+
+
+def test_preflight_for_allowed_origin(client, make_bot, make_key):
+    make_key(make_bot(), "public", origins=["https://shop.example"])
+    response = client.options("/v1/chat/stream", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "authorization" in response.headers["Access-Control-Allow-Headers"].lower()
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Origin" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null"])
+def test_preflight_for_unknown_origin(client, make_bot, make_key, origin):
+    make_key(make_bot(), "public", origins=["https://shop.example"])
+    response = client.options("/v1/chat", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Origin" in response.headers["Vary"]
+
+
+def test_cors_never_wildcard_and_errors_readable(tight_ip, client, make_bot, make_key):
+    key = make_key(make_bot(), "public", origins=["https://shop.example"])
+    origin = {"Origin": "https://shop.example"}
+    for _ in range(2):
+        assert ask(client, key, **origin).headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    limited = ask(client, key, **origin)
+    assert limited.status_code == 429
+    # The widget can read the 429 (and its Retry-After) because its origin is allowed.
+    assert limited.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "Retry-After" in limited.headers["Access-Control-Expose-Headers"]
