@@ -30,7 +30,7 @@ class ProviderError(Exception):
         self.status = status
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=None)  # one client per distinct setting; clients are never dropped open
 def _client(api_key: str, base_url: str | None, connect: float, idle: float,
             retries: int) -> openai.OpenAI:
     timeout = openai.Timeout(connect=connect, read=idle, write=30.0, pool=10.0)

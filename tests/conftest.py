@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -22,12 +23,17 @@ PG_URL = os.environ.get("DOCENT_TEST_DATABASE_URL")
 _pg_schema_ready = False
 
 
+@functools.cache
 def _postgres_reachable(url: str) -> str | None:
+    """Return why PostgreSQL cannot be used, or None when it can."""
+    engine = create_engine(url)
     try:
-        with create_engine(url).connect() as connection:
+        with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:  # any failure means "not here"
         return f"PostgreSQL at {url} is not reachable: {type(exc).__name__}"
+    finally:
+        engine.dispose()
     return None
 
 
