@@ -89,10 +89,12 @@ def _seconds_until(reset_time: float) -> int:
 def charge_message(key: ApiKey) -> None:
     """Count one chat message against the key's rate limit and daily quota."""
     strategy = limiter.limiter
+    # The same prefix as Flask-Limiter's own keys, so deployments can share a Redis.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "docent"
     if key.rate_limit:
         for item in parse_many(key.rate_limit):
-            if not strategy.hit(item, "key", str(key.id)):
-                reset, _ = strategy.get_window_stats(item, "key", str(key.id))
+            if not strategy.hit(item, prefix, "key", str(key.id)):
+                reset, _ = strategy.get_window_stats(item, prefix, "key", str(key.id))
                 raise RateLimited(
                     f"This key allows {key.rate_limit}; retry later.",
                     retry_after=_seconds_until(reset),
@@ -100,7 +102,7 @@ def charge_message(key: ApiKey) -> None:
     if key.daily_quota:
         today = datetime.now(UTC).date()
         item = parse(f"{key.daily_quota}/day")
-        if not strategy.hit(item, "quota", str(key.id), today.isoformat()):
+        if not strategy.hit(item, prefix, "quota", str(key.id), today.isoformat()):
             midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
             raise QuotaExceeded(
                 f"This key's daily quota of {key.daily_quota} messages is used up.",

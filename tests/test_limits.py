@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 QUESTION = {"sessionId": "limits", "message": "How long does shipping take?"}
@@ -9,6 +12,32 @@ QUESTION = {"sessionId": "limits", "message": "How long does shipping take?"}
 
 def ask(client, key, **headers):
     return client.post("/v1/chat", json=QUESTION, headers={"Authorization": f"Bearer {key}", **headers})
+
+
+REDIS_URL = os.environ.get("DOCENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_reason() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception as exc:  # any failure means "not here"
+        return f"Redis at {REDIS_URL} is not reachable: {type(exc).__name__}"
+    return None
+
+
+@pytest.fixture(params=["memory", "redis"], autouse=True)
+def storage(request, config):
+    """Run every limit test on in-memory storage and on Redis where it is reachable."""
+    if request.param == "redis":
+        reason = _redis_reason()
+        if reason:
+            pytest.skip(reason)
+        config["RATELIMIT_STORAGE_URI"] = REDIS_URL
+        # A fresh prefix per test: key ids restart with each test database.
+        config["RATELIMIT_KEY_PREFIX"] = f"docent-test-{uuid.uuid4().hex}"
+    return request.param
 
 
 @pytest.fixture
