@@ -139,3 +139,13 @@ def test_offline_model_forced_even_with_key(llm_app, client, make_bot, make_key,
     key = make_key(make_bot(model=model))
     events = stream(client, key)
     assert events[-1]["type"] == "end" and len(llm.requests) == before
+
+
+def test_deployment_price_override(config, request):
+    config["PRICES"] = {"house-model": [3.0, 5.0]}
+    app = request.getfixturevalue("llm_app")
+    client = app.test_client()
+    key = request.getfixturevalue("make_key")(request.getfixturevalue("make_bot")(model="house-model"))
+    end = stream(client, key)[-1]
+    tokens = end["usage"]["output_tokens"]
+    assert end["usage"]["cost"] == round((server.PROMPT_TOKENS * 3.0 + tokens * 5.0) / 1_000_000, 6)
