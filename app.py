@@ -42,6 +42,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_mapping(
         # Where data lives; SQLite in the instance folder unless DATABASE_URL says otherwise.
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'docent.db'}",
+        # Streams hold a connection only around their reads and writes; 30 per process
+        # serves many concurrent streams without exhausting PostgreSQL's 100.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True},
         # Model server; with no key the offline engine answers from documents.
         OPENAI_API_KEY=None,
         OPENAI_BASE_URL=None,
@@ -165,3 +168,12 @@ def _register_optional(app: Flask, csrf: Any) -> None:
             continue
         if hasattr(module, "bp"):
             app.register_blueprint(module.bp)
+
+
+def __getattr__(name: str) -> Flask:
+    """Build `app` on first access, so `gunicorn app:app` works without import side effects."""
+    if name in ("app", "application"):
+        application = create_app()
+        globals()[name] = application
+        return application
+    raise AttributeError(name)

@@ -98,6 +98,9 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
             items = stream_offline(messages, turn.question, passages, bot.fallback_message)
         else:
             items = stream_openai(config, messages, model, bot.temperature, bot.max_tokens)
+        # Give the database connection back while the model talks: a stream can take
+        # minutes, and the pool must serve many of them at once.
+        db.session.close()
         try:
             for kind, value in items:
                 if kind == "delta":
