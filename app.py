@@ -31,7 +31,7 @@ def _database_url(url: str) -> str:
     """Use the installed psycopg 3 driver for plain postgres:// URLs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -101,13 +101,21 @@ def validate_config(config: Any) -> None:
         if config["TRUSTED_PROXIES"] < 0:
             raise ValueError
     except (TypeError, ValueError):
-        raise ConfigError("DOCENT_TRUSTED_PROXIES must be a whole number of proxy hops, like 1.") from None
+        raise ConfigError(
+            "DOCENT_TRUSTED_PROXIES must be a whole number of proxy hops, like 1."
+        ) from None
     try:
         parse_many(str(config["RATE_LIMIT_IP"]))
     except ValueError:
-        raise ConfigError(f"DOCENT_RATE_LIMIT_IP {config['RATE_LIMIT_IP']!r} is not a limit like '30/minute'.") from None
-    if not str(config["RATELIMIT_STORAGE_URI"]).startswith(("memory://", "redis://", "rediss://", "redis+", "memcached://", "mongodb://", "valkey")):
-        raise ConfigError("RATELIMIT_STORAGE_URI must be memory:// or a storage URL like redis://host:6379.")
+        raise ConfigError(
+            f"DOCENT_RATE_LIMIT_IP {config['RATE_LIMIT_IP']!r} is not a limit like '30/minute'."
+        ) from None
+    if not str(config["RATELIMIT_STORAGE_URI"]).startswith(
+        ("memory://", "redis://", "rediss://", "redis+", "memcached://", "mongodb://", "valkey")
+    ):
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must be memory:// or a storage URL like redis://host:6379."
+        )
     for name in ("UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_IDLE_TIMEOUT", "SSE_PING_SECONDS"):
         try:
             if float(config[name]) <= 0:
@@ -115,20 +123,27 @@ def validate_config(config: Any) -> None:
         except (TypeError, ValueError):
             raise ConfigError(f"DOCENT_{name} must be a positive number of seconds.") from None
     try:
-        config["PRICE_TABLE"] = price_table(config["PRICES"] if isinstance(config["PRICES"], dict) else {})
+        config["PRICE_TABLE"] = price_table(
+            config["PRICES"] if isinstance(config["PRICES"], dict) else {}
+        )
     except ValueError as exc:
         raise ConfigError(f"DOCENT_PRICES is invalid: {exc}") from None
     if not isinstance(config["PRICES"], dict):
         raise ConfigError('DOCENT_PRICES must be a JSON object like {"my-model": [0.5, 1.5]}.')
     if "://" not in config["SQLALCHEMY_DATABASE_URI"]:
-        raise ConfigError("DATABASE_URL must be a SQLAlchemy URL like postgresql+psycopg://user@host/db.")
+        raise ConfigError(
+            "DATABASE_URL must be a SQLAlchemy URL like postgresql+psycopg://user@host/db."
+        )
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Docent application."""
     # DOCENT_INSTANCE_PATH moves the instance folder (SQLite file, generated secret).
-    app = Flask(__name__, instance_relative_config=True,
-                instance_path=os.environ.get("DOCENT_INSTANCE_PATH") or None)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("DOCENT_INSTANCE_PATH") or None,
+    )
     load_config(app, test_config)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -141,8 +156,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from api import errors
     from api import bp as api_bp
+    from api import errors
 
     errors.register(app)
     csrf.exempt(api_bp)

@@ -44,14 +44,16 @@ def create_user(email: str, password: str) -> User:
     return user
 
 
-def create_bot(name: str, owner: User | None = None, prompt: str = "",
-               model: str | None = None) -> Bot:
+def create_bot(
+    name: str, owner: User | None = None, prompt: str = "", model: str | None = None
+) -> Bot:
     """Store a new bot with the deployment's default model."""
     name = name.strip()
     if not name or len(name) > 200:
         raise ValueError("A bot needs a name of 1–200 characters.")
-    bot = Bot(name=name, owner=owner, prompt=prompt, model=model or current_app.config["MODEL"],
-              widget={})
+    bot = Bot(
+        name=name, owner=owner, prompt=prompt, model=model or current_app.config["MODEL"], widget={}
+    )
     db.session.add(bot)
     db.session.commit()
     return bot
@@ -95,8 +97,14 @@ def bots_create(name: str, owner_email: str | None, prompt: str, model: str | No
 @click.option("--scope", "scopes", multiple=True)
 @click.option("--rate-limit", default=None)
 @click.option("--daily-quota", default=None, type=int)
-def keys_create(bot_id: int, kind: str, origins: tuple[str, ...], scopes: tuple[str, ...],
-                rate_limit: str | None, daily_quota: int | None) -> None:
+def keys_create(
+    bot_id: int,
+    kind: str,
+    origins: tuple[str, ...],
+    scopes: tuple[str, ...],
+    rate_limit: str | None,
+    daily_quota: int | None,
+) -> None:
     """Create a key; its text is printed once."""
     from api.keys import create_key
 
@@ -104,8 +112,14 @@ def keys_create(bot_id: int, kind: str, origins: tuple[str, ...], scopes: tuple[
     if bot is None:
         fail(f"No bot with id {bot_id}.")
     try:
-        key, text = create_key(bot, kind, origins=list(origins), scopes=list(scopes) or None,
-                               rate_limit=rate_limit, daily_quota=daily_quota)
+        key, text = create_key(
+            bot,
+            kind,
+            origins=list(origins),
+            scopes=list(scopes) or None,
+            rate_limit=rate_limit,
+            daily_quota=daily_quota,
+        )
     except ValueError as exc:
         fail(str(exc))
     emit({"key_id": key.id, "key": text})

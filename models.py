@@ -191,9 +191,7 @@ class Message(db.Model):
     __table_args__ = (Index("ix_messages_conversation_seq", "conversation_id", "seq"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     # Monotonic order within the process; created_at alone can tie.
     seq: Mapped[int] = mapped_column(BigInteger, default=time.time_ns)
     role: Mapped[str] = mapped_column(String(20))  # user, assistant

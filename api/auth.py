@@ -75,7 +75,9 @@ def check_origin(key: ApiKey, origin: str | None) -> None:
     """Apply SPEC §2's origin rules for the key's kind."""
     if key.kind == "public":
         if not origin:
-            raise OriginNotAllowed("A public key works only from a browser page on an allowed origin.")
+            raise OriginNotAllowed(
+                "A public key works only from a browser page on an allowed origin."
+            )
         if not origin_allowed(origin, key.origins):
             raise OriginNotAllowed(f"Origin {origin[:200]} is not allowed for this key.")
     elif origin is not None and not origin_allowed(origin, key.origins):

@@ -16,8 +16,9 @@ from extensions import limiter
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def start_turn(body: dict[str, Any], sid: str | None, *,
-               turns: list[dict[str, str]] | None = None) -> tuple[Caller, Turn]:
+def start_turn(
+    body: dict[str, Any], sid: str | None, *, turns: list[dict[str, str]] | None = None
+) -> tuple[Caller, Turn]:
     """Authenticate, validate, charge limits and commit the question: all before any byte."""
     caller = authenticate(key_from_request(body), "chat", request.headers.get("Origin"))
     text = message(body.get("message"))
@@ -64,6 +65,9 @@ def developer_chat() -> Response:
     result = collect(stream_answer(turn))
     reply = {"success": True, "session_id": turn.session_id, **result}
     if turns is not None:
-        reply["history"] = [*turns, {"role": "user", "content": turn.question},
-                            {"role": "assistant", "content": result["answer"]}]
+        reply["history"] = [
+            *turns,
+            {"role": "user", "content": turn.question},
+            {"role": "assistant", "content": result["answer"]},
+        ]
     return jsonify(reply)

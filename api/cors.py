@@ -15,8 +15,11 @@ ALLOW_HEADERS = "Authorization, Content-Type, X-Api-Key, X-Widget-Api-Key"
 def _key_allows(origin: str) -> bool:
     """Tell whether the request's key (if any) allows the origin, for early errors."""
     header = request.headers.get("Authorization", "")
-    text = header[7:].strip() if header[:7].lower() == "bearer " else (
-        request.headers.get("x-api-key") or request.headers.get("x-widget-api-key"))
+    text = (
+        header[7:].strip()
+        if header[:7].lower() == "bearer "
+        else (request.headers.get("x-api-key") or request.headers.get("x-widget-api-key"))
+    )
     if not text or key_kind(text) is None:
         return False
     key = db.session.execute(

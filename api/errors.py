@@ -28,8 +28,14 @@ class ApiError(Exception):
     status = 400
     code = "invalid_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:
@@ -97,8 +103,9 @@ def _http_error(error: HTTPException) -> Response:
         message = "The request body is larger than this server accepts."
     else:
         message = (error.description or error.name).split("\n")[0].strip()
-    response = error_response(ApiError(message, code=HTTP_CODES.get(status, "http_error"),
-                                       status=status))
+    response = error_response(
+        ApiError(message, code=HTTP_CODES.get(status, "http_error"), status=status)
+    )
     # Keep Retry-After, Allow and similar headers werkzeug or Flask-Limiter set.
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):

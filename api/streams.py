@@ -31,15 +31,22 @@ def sse(event: Event) -> str:
     elif kind == "sources":
         name, data = "sources", {"sources": event["sources"]}
     elif kind == "end":
-        name, data = "end", {"session_id": event["sessionId"], "message_id": event["message_id"],
-                             "usage": event["usage"]}
+        name, data = (
+            "end",
+            {
+                "session_id": event["sessionId"],
+                "message_id": event["message_id"],
+                "usage": event["usage"],
+            },
+        )
     else:
         name, data = "error", {"success": False, "error": event["error"]}
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def in_background(factory: Callable[[], Iterator[Event]], keepalive: float | None = None,
-                  ping: Any = None) -> Iterator[Any]:
+def in_background(
+    factory: Callable[[], Iterator[Event]], keepalive: float | None = None, ping: Any = None
+) -> Iterator[Any]:
     """Run an event stream in a worker thread; yield its events, and `ping` while idle.
 
     The worker has its own app context (and so its own database session). When the
@@ -52,8 +59,14 @@ def in_background(factory: Callable[[], Iterator[Event]], keepalive: float | Non
     return _relay(app, factory, items, cancelled, keepalive, ping)
 
 
-def _relay(app: Flask, factory: Callable[[], Iterator[Event]], items: queue.Queue[Any],
-           cancelled: threading.Event, keepalive: float | None, ping: Any) -> Iterator[Any]:
+def _relay(
+    app: Flask,
+    factory: Callable[[], Iterator[Event]],
+    items: queue.Queue[Any],
+    cancelled: threading.Event,
+    keepalive: float | None,
+    ping: Any,
+) -> Iterator[Any]:
 
     def work() -> None:
         with app.app_context():

@@ -18,8 +18,11 @@ def json_body(optional: bool = False) -> dict[str, Any]:
     if not request.get_data(cache=True) and optional:
         return {}
     if not request.is_json:
-        raise ApiError("Send a JSON body with 'Content-Type: application/json'.",
-                       code="unsupported_media_type", status=415)
+        raise ApiError(
+            "Send a JSON body with 'Content-Type: application/json'.",
+            code="unsupported_media_type",
+            status=415,
+        )
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
@@ -33,7 +36,9 @@ def session_id(value: Any, name: str = "sessionId", required: bool = False) -> s
             raise InvalidRequest(f"'{name}' is required.")
         return None
     if not isinstance(value, str) or not SESSION_ID_RE.match(value):
-        raise InvalidRequest(f"'{name}' must be 1–128 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'.")
+        raise InvalidRequest(
+            f"'{name}' must be 1–128 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'."
+        )
     return value
 
 
@@ -57,10 +62,15 @@ def history(value: Any) -> list[dict[str, str]] | None:
         raise InvalidRequest("'history' must be a list of at most 100 {role, content} objects.")
     turns = []
     for item in value:
-        if (not isinstance(item, dict) or item.get("role") not in ("user", "assistant")
-                or not isinstance(item.get("content"), str)
-                or len(item["content"]) > 4 * MAX_MESSAGE):
-            raise InvalidRequest("Each 'history' item must be {\"role\": \"user\"|\"assistant\", \"content\": text}.")
+        if (
+            not isinstance(item, dict)
+            or item.get("role") not in ("user", "assistant")
+            or not isinstance(item.get("content"), str)
+            or len(item["content"]) > 4 * MAX_MESSAGE
+        ):
+            raise InvalidRequest(
+                'Each \'history\' item must be {"role": "user"|"assistant", "content": text}.'
+            )
         turns.append({"role": item["role"], "content": item["content"]})
     return turns
 

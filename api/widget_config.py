@@ -26,8 +26,10 @@ WIDGET_DEFAULTS: dict[str, Any] = {
 
 def widget_settings(bot: Bot) -> dict[str, Any]:
     """Return the bot's public widget settings with defaults filled in."""
-    settings = {**WIDGET_DEFAULTS, **{k: v for k, v in (bot.widget or {}).items()
-                                      if k in WIDGET_DEFAULTS}}
+    settings = {
+        **WIDGET_DEFAULTS,
+        **{k: v for k, v in (bot.widget or {}).items() if k in WIDGET_DEFAULTS},
+    }
     settings["title"] = settings["title"] or bot.name
     settings["bot_name"] = bot.name
     return settings
@@ -60,13 +62,13 @@ def session_messages(sid: str) -> Response:
     caller = authenticate(key_from_request(), "chat", request.headers.get("Origin"))
     session_id(sid)
     conversation = db.session.execute(
-        db.select(Conversation).where(Conversation.bot_id == caller.bot.id,
-                                      Conversation.session_id == sid)
+        db.select(Conversation).where(
+            Conversation.bot_id == caller.bot.id, Conversation.session_id == sid
+        )
     ).scalar_one_or_none()
     if conversation is None:
         raise NotFound("No conversation with that session id.")
-    return jsonify({"sessionId": sid,
-                    "messages": [message_dict(m) for m in conversation.messages]})
+    return jsonify({"sessionId": sid, "messages": [message_dict(m) for m in conversation.messages]})
 
 
 @bp.post("/v1/messages/<message_id>/feedback")
@@ -77,13 +79,17 @@ def message_feedback(message_id: str) -> Response:
     rating = body.get("rating")
     comment = body.get("comment") or ""
     if rating not in ("up", "down"):
-        raise InvalidRequest("'rating' must be \"up\" or \"down\".")
+        raise InvalidRequest('\'rating\' must be "up" or "down".')
     if not isinstance(comment, str) or len(comment) > 2000:
         raise InvalidRequest("'comment' must be text of at most 2000 characters.")
     message = db.session.execute(
-        db.select(Message).join(Conversation).where(
-            Message.id == message_id, Message.role == "assistant",
-            Conversation.bot_id == caller.bot.id)
+        db.select(Message)
+        .join(Conversation)
+        .where(
+            Message.id == message_id,
+            Message.role == "assistant",
+            Conversation.bot_id == caller.bot.id,
+        )
     ).scalar_one_or_none()
     if message is None:
         raise NotFound("No answer with that message id.")
@@ -92,5 +98,10 @@ def message_feedback(message_id: str) -> Response:
     else:
         message.feedback.rating, message.feedback.comment = rating, comment
     db.session.commit()
-    return jsonify({"success": True, "message_id": message.id,
-                    "feedback": {"rating": rating, "comment": comment}})
+    return jsonify(
+        {
+            "success": True,
+            "message_id": message.id,
+            "feedback": {"rating": rating, "comment": comment},
+        }
+    )

@@ -41,17 +41,23 @@ def prepare(database: str) -> str:
         bot = Bot(name="Bench", model="slow", widget={})
         db.session.add(bot)
         db.session.commit()
-        knowledge.add_text(bot.id, "Shipping", "Orders ship within two business days. "
-                           "International shipping takes seven to ten days.")
+        knowledge.add_text(
+            bot.id,
+            "Shipping",
+            "Orders ship within two business days. International shipping takes seven to ten days.",
+        )
         return create_key(bot, "secret")[1]
 
 
 def one_stream(port: int, key: str, results: list[tuple[float, float, str]]) -> None:
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request("POST", "/v1/chat/stream",
-                       body=json.dumps({"message": "How long does shipping take?"}),
-                       headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    connection.request(
+        "POST",
+        "/v1/chat/stream",
+        body=json.dumps({"message": "How long does shipping take?"}),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
     response = connection.getresponse()
     first = None
     last = ""
@@ -90,25 +96,46 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="docent-bench-")
     database = args.database or f"sqlite:///{workdir}/bench.db"
     key = prepare(database)
-    env = {**os.environ, "DATABASE_URL": database, "OPENAI_API_KEY": "sk-bench",
-           "OPENAI_BASE_URL": upstream.url, "SECRET_KEY": "bench", "PORT": str(args.port),
-           "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": str(args.threads),
-           "DOCENT_RATE_LIMIT_IP": "100000/minute"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": upstream.url,
+        "SECRET_KEY": "bench",
+        "PORT": str(args.port),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": str(args.threads),
+        "DOCENT_RATE_LIMIT_IP": "100000/minute",
+    }
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
-         "app:app"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/widget.js")
+                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request(
+                    "GET", "/widget.js"
+                )
                 break
             except OSError:
                 time.sleep(0.1)
         time.sleep(0.5)
         idle = rss_mb(server.pid)
         results: list[tuple[float, float, str]] = []
-        clients = [threading.Thread(target=one_stream, args=(args.port, key, results))
-                   for _ in range(args.streams)]
+        clients = [
+            threading.Thread(target=one_stream, args=(args.port, key, results))
+            for _ in range(args.streams)
+        ]
         began = time.perf_counter()
         peak = idle
         for client in clients:
@@ -127,9 +154,12 @@ def main() -> None:
     p95 = lambda xs: xs[max(0, int(len(xs) * 0.95) - 1)]  # noqa: E731
     print(f"streams: {args.streams} concurrent on 1 gthread worker ({args.threads} threads)")
     print(f"completed with 'end': {ended}/{args.streams}")
-    print(f"first event: p50 {statistics.median(firsts) * 1000:.0f} ms, p95 {p95(firsts) * 1000:.0f} ms")
-    print(f"whole answer: p50 {statistics.median(totals):.2f} s, p95 {p95(totals):.2f} s "
-          f"(upstream alone takes ~{0.25 * 11:.2f} s)")
+    first_p50, first_p95 = statistics.median(firsts) * 1000, p95(firsts) * 1000
+    print(f"first event: p50 {first_p50:.0f} ms, p95 {first_p95:.0f} ms")
+    print(
+        f"whole answer: p50 {statistics.median(totals):.2f} s, p95 {p95(totals):.2f} s "
+        f"(upstream alone takes ~{0.25 * 11:.2f} s)"
+    )
     print(f"wall time: {wall:.2f} s; worker RSS idle {idle:.0f} MB, peak {peak:.0f} MB")
 
 

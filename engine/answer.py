@@ -39,27 +39,46 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
-def prepare_turn(bot: Bot, session_id: str | None, question: str, key_id: int | None = None,
-                 history: list[dict[str, str]] | None = None) -> Turn:
+def prepare_turn(
+    bot: Bot,
+    session_id: str | None,
+    question: str,
+    key_id: int | None = None,
+    history: list[dict[str, str]] | None = None,
+) -> Turn:
     """Find or start the conversation and commit the visitor's message."""
     session_id = session_id or new_session_id()
     conversation = db.session.execute(
-        db.select(Conversation).where(Conversation.bot_id == bot.id,
-                                      Conversation.session_id == session_id)
+        db.select(Conversation).where(
+            Conversation.bot_id == bot.id, Conversation.session_id == session_id
+        )
     ).scalar_one_or_none()
     if conversation is None:
-        conversation = Conversation(bot_id=bot.id, session_id=session_id, key_id=key_id,
-                                    name=question[:80], preview=question[:200],
-                                    message_count=0, total_tokens=0)
+        conversation = Conversation(
+            bot_id=bot.id,
+            session_id=session_id,
+            key_id=key_id,
+            name=question[:80],
+            preview=question[:200],
+            message_count=0,
+            total_tokens=0,
+        )
         db.session.add(conversation)
     conversation.message_count += 1
     conversation.last_at = utcnow()
-    db.session.add(Message(conversation=conversation, role="user", content=question,
-                           status="complete"))
+    db.session.add(
+        Message(conversation=conversation, role="user", content=question, status="complete")
+    )
     db.session.commit()
-    return Turn(bot_id=bot.id, conversation_id=conversation.id, session_id=session_id,
-                key_id=key_id, question=question, assistant_id=uuid.uuid4().hex,
-                history=history)
+    return Turn(
+        bot_id=bot.id,
+        conversation_id=conversation.id,
+        session_id=session_id,
+        key_id=key_id,
+        question=question,
+        assistant_id=uuid.uuid4().hex,
+        history=history,
+    )
 
 
 def stored_history(conversation_id: int, before_seq: int | None = None) -> list[dict[str, str]]:
@@ -67,8 +86,11 @@ def stored_history(conversation_id: int, before_seq: int | None = None) -> list[
     query = db.select(Message).where(Message.conversation_id == conversation_id)
     rows = db.session.execute(query.order_by(Message.seq.desc()).limit(60)).scalars().all()
     rows = list(reversed(rows))[:-1]  # the last row is the question being answered
-    return [{"role": m.role, "content": m.content} for m in rows
-            if m.content and (m.role == "user" or m.status == "complete")]
+    return [
+        {"role": m.role, "content": m.content}
+        for m in rows
+        if m.content and (m.role == "user" or m.status == "complete")
+    ]
 
 
 def effective_model(bot: Bot) -> str:
@@ -92,8 +114,9 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
     try:
         passages = search(bot.id, turn.question, int(config["CONTEXT_PASSAGES"]))
         history = turn.history if turn.history is not None else stored_history(turn.conversation_id)
-        messages = build_messages(bot.prompt, passages, history, turn.question,
-                                  int(config["HISTORY_TOKENS"]))
+        messages = build_messages(
+            bot.prompt, passages, history, turn.question, int(config["HISTORY_TOKENS"])
+        )
         if model == "offline":
             items = stream_offline(messages, turn.question, passages, bot.fallback_message)
         else:
@@ -116,25 +139,59 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
         yield events.end(turn.session_id, turn.assistant_id, record)
     except GeneratorExit:
         # The client went away: keep what was said so far, then let the stream close.
-        _finish(turn, bot, "interrupted", parts, [p.source() for p in passages], messages,
-                usage, started)
+        _finish(
+            turn,
+            bot,
+            "interrupted",
+            parts,
+            [p.source() for p in passages],
+            messages,
+            usage,
+            started,
+        )
         raise
     except ProviderError as exc:
-        _finish(turn, bot, "failed", parts, [], messages, usage, started,
-                error={"code": "upstream_error", "message": exc.message})
+        _finish(
+            turn,
+            bot,
+            "failed",
+            parts,
+            [],
+            messages,
+            usage,
+            started,
+            error={"code": "upstream_error", "message": exc.message},
+        )
         yield events.error("upstream_error", exc.message, exc.status)
     except Exception:
         current_app.logger.exception("Answer failed for session %s", turn.session_id)
         db.session.rollback()
         message = "The answer could not be completed because of a server error."
-        _finish(turn, bot, "failed", parts, [], messages, usage, started,
-                error={"code": "internal_error", "message": message})
+        _finish(
+            turn,
+            bot,
+            "failed",
+            parts,
+            [],
+            messages,
+            usage,
+            started,
+            error={"code": "internal_error", "message": message},
+        )
         yield events.error("internal_error", message, 500)
 
 
-def _finish(turn: Turn, bot: Bot, status: str, parts: list[str], sources: list[dict[str, Any]],
-            messages: list[dict[str, str]], usage: dict[str, Any], started: float,
-            error: dict[str, str] | None = None) -> dict[str, Any]:
+def _finish(
+    turn: Turn,
+    bot: Bot,
+    status: str,
+    parts: list[str],
+    sources: list[dict[str, Any]],
+    messages: list[dict[str, str]],
+    usage: dict[str, Any],
+    started: float,
+    error: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Store the assistant message and its usage; return the SPEC usage object."""
     db.session.rollback()
     content = "".join(parts)
@@ -151,12 +208,22 @@ def _finish(turn: Turn, bot: Bot, status: str, parts: list[str], sources: list[d
     cost = cost_micros(current_app.config["PRICE_TABLE"], model, input_tokens, output_tokens)
     latency = int((time.monotonic() - started) * 1000)
     conversation = db.session.get(Conversation, turn.conversation_id)
-    db.session.add(Message(
-        id=turn.assistant_id, conversation_id=turn.conversation_id, role="assistant",
-        content=content, status=status, error=error, sources=sources, model=model,
-        input_tokens=input_tokens, output_tokens=output_tokens, cost_micros=cost,
-        latency_ms=latency,
-    ))
+    db.session.add(
+        Message(
+            id=turn.assistant_id,
+            conversation_id=turn.conversation_id,
+            role="assistant",
+            content=content,
+            status=status,
+            error=error,
+            sources=sources,
+            model=model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost_micros=cost,
+            latency_ms=latency,
+        )
+    )
     if conversation is not None:
         conversation.message_count += 1
         conversation.total_tokens += input_tokens + output_tokens
@@ -169,23 +236,49 @@ def _finish(turn: Turn, bot: Bot, status: str, parts: list[str], sources: list[d
 
 def usage_object(input_tokens: int, output_tokens: int, cost: int) -> dict[str, Any]:
     """Return SPEC's usage object; cost is in dollars."""
-    return {"input_tokens": input_tokens, "output_tokens": output_tokens,
-            "total_tokens": input_tokens + output_tokens, "cost": dollars(cost)}
+    return {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": input_tokens + output_tokens,
+        "cost": dollars(cost),
+    }
 
 
-def record_usage(bot_id: int, key_id: int | None, model: str, input_tokens: int,
-                 output_tokens: int, cost: int, latency_ms: int) -> None:
+def record_usage(
+    bot_id: int,
+    key_id: int | None,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    cost: int,
+    latency_ms: int,
+) -> None:
     """Add one model call to the day's aggregate row (an upsert, safe under concurrency)."""
-    values = {"bot_id": bot_id, "key_id": key_id or 0, "model": model,
-              "day": utcnow().date(), "requests": 1, "input_tokens": input_tokens,
-              "output_tokens": output_tokens, "cost_micros": cost, "latency_ms_total": latency_ms}
+    values = {
+        "bot_id": bot_id,
+        "key_id": key_id or 0,
+        "model": model,
+        "day": utcnow().date(),
+        "requests": 1,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cost_micros": cost,
+        "latency_ms_total": latency_ms,
+    }
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     table = UsageDaily.__table__
     statement = insert(table).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["bot_id", "key_id", "model", "day"],
-        set_={name: table.c[name] + statement.excluded[name]
-              for name in ("requests", "input_tokens", "output_tokens", "cost_micros",
-                           "latency_ms_total")},
+        set_={
+            name: table.c[name] + statement.excluded[name]
+            for name in (
+                "requests",
+                "input_tokens",
+                "output_tokens",
+                "cost_micros",
+                "latency_ms_total",
+            )
+        },
     )
     db.session.execute(statement)

@@ -36,7 +36,10 @@ def window(history: list[dict[str, str]], budget: int) -> list[dict[str, str]]:
 
 
 def build_messages(
-    prompt: str, passages: list[Passage], history: list[dict[str, str]], question: str,
+    prompt: str,
+    passages: list[Passage],
+    history: list[dict[str, str]],
+    question: str,
     history_budget: int,
 ) -> list[dict[str, str]]:
     """Return the full message list for a chat completion."""

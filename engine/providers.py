@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import openai
@@ -30,26 +30,41 @@ class ProviderError(Exception):
         self.status = status
 
 
-@lru_cache(maxsize=None)  # one client per distinct setting; clients are never dropped open
-def _client(api_key: str, base_url: str | None, connect: float, idle: float,
-            retries: int) -> openai.OpenAI:
+@cache  # one client per distinct setting; clients are never dropped open
+def _client(
+    api_key: str, base_url: str | None, connect: float, idle: float, retries: int
+) -> openai.OpenAI:
     timeout = openai.Timeout(connect=connect, read=idle, write=30.0, pool=10.0)
-    return openai.OpenAI(api_key=api_key, base_url=base_url or None, timeout=timeout,
-                         max_retries=retries)
+    return openai.OpenAI(
+        api_key=api_key, base_url=base_url or None, timeout=timeout, max_retries=retries
+    )
 
 
-def stream_openai(config: dict[str, Any], messages: list[dict[str, str]], model: str,
-                  temperature: float, max_tokens: int) -> Iterator[Item]:
+def stream_openai(
+    config: dict[str, Any],
+    messages: list[dict[str, str]],
+    model: str,
+    temperature: float,
+    max_tokens: int,
+) -> Iterator[Item]:
     """Stream a chat completion from an OpenAI-compatible server."""
-    client = _client(config["OPENAI_API_KEY"], config.get("OPENAI_BASE_URL"),
-                     float(config["UPSTREAM_CONNECT_TIMEOUT"]),
-                     float(config["UPSTREAM_IDLE_TIMEOUT"]), int(config["UPSTREAM_RETRIES"]))
+    client = _client(
+        config["OPENAI_API_KEY"],
+        config.get("OPENAI_BASE_URL"),
+        float(config["UPSTREAM_CONNECT_TIMEOUT"]),
+        float(config["UPSTREAM_IDLE_TIMEOUT"]),
+        int(config["UPSTREAM_RETRIES"]),
+    )
     try:
         # The SDK retries connection failures and 5xx answers; that is always
         # before the first token, so a visitor never sees text twice.
         stream = client.chat.completions.create(
-            model=model, messages=messages, temperature=temperature, max_tokens=max_tokens,
-            stream=True, stream_options={"include_usage": True},
+            model=model,
+            messages=messages,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            stream=True,
+            stream_options={"include_usage": True},
         )
     except openai.APITimeoutError:
         raise ProviderError("The model server did not answer in time.", 504) from None
@@ -70,30 +85,39 @@ def stream_openai(config: dict[str, Any], messages: list[dict[str, str]], model:
                     finish = choice.finish_reason
     except Exception as exc:  # SDK and raw transport errors both surface while iterating
         if isinstance(exc, openai.APITimeoutError) or "Timeout" in type(exc).__name__:
-            raise ProviderError("The model server stopped sending the answer in time.", 504) from None
+            raise ProviderError(
+                "The model server stopped sending the answer in time.", 504
+            ) from None
         raise ProviderError("The connection to the model server broke mid-answer.") from None
     finally:
         stream.close()
     if finish is None:
         raise ProviderError("The model server ended the answer without finishing it.")
-    yield "usage", {
-        "input_tokens": usage.prompt_tokens if usage else None,
-        "output_tokens": usage.completion_tokens if usage else None,
-        "model": model,
-    }
+    yield (
+        "usage",
+        {
+            "input_tokens": usage.prompt_tokens if usage else None,
+            "output_tokens": usage.completion_tokens if usage else None,
+            "model": model,
+        },
+    )
 
 
-def stream_offline(messages: list[dict[str, str]], question: str, passages: list[Passage],
-                   fallback: str) -> Iterator[Item]:
+def stream_offline(
+    messages: list[dict[str, str]], question: str, passages: list[Passage], fallback: str
+) -> Iterator[Item]:
     """Compose an extractive answer from the best sentences of the passages."""
     answer = compose(question, passages) or (fallback.strip() or NOTHING_FOUND)
     for piece in re.findall(r"\S+\s*", answer):
         yield "delta", piece
-    yield "usage", {
-        "input_tokens": count_messages(messages),
-        "output_tokens": count_tokens(answer),
-        "model": "offline",
-    }
+    yield (
+        "usage",
+        {
+            "input_tokens": count_messages(messages),
+            "output_tokens": count_tokens(answer),
+            "model": "offline",
+        },
+    )
 
 
 def compose(question: str, passages: list[Passage], most: int = 3) -> str:
@@ -104,7 +128,9 @@ def compose(question: str, passages: list[Passage], most: int = 3) -> str:
         for position, sentence in enumerate(SENTENCE_RE.split(passage.content)):
             sentence = " ".join(sentence.split())
             words = {w.lower() for w in WORD_RE.findall(sentence)}
-            hits = sum(1 for t in terms if any(w.startswith(t[: max(4, len(t) - 2)]) for w in words))
+            hits = sum(
+                1 for t in terms if any(w.startswith(t[: max(4, len(t) - 2)]) for w in words)
+            )
             if hits and len(sentence) > 20:
                 # Earlier passages and earlier sentences break ties.
                 scored.append((hits - 0.1 * index - 0.01 * position, index, position, sentence))

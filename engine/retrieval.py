@@ -69,8 +69,16 @@ def search(bot_id: int, question: str, limit: int = 5) -> list[Passage]:
         rows = _search_sqlite(bot_id, terms, limit)
     passages = [
         Passage(
-            chunk_id=r.id, document_id=r.document_id, title=r.title, heading=r.heading or "",
-            content=r.content, url=r.url, page=r.page, anchor=r.anchor, score=0.0, terms=terms,
+            chunk_id=r.id,
+            document_id=r.document_id,
+            title=r.title,
+            heading=r.heading or "",
+            content=r.content,
+            url=r.url,
+            page=r.page,
+            anchor=r.anchor,
+            score=0.0,
+            terms=terms,
         )
         for r in rows
     ]
@@ -83,7 +91,9 @@ def search(bot_id: int, question: str, limit: int = 5) -> list[Passage]:
 
 def coverage(terms: list[str], passage: Passage) -> float:
     """Return the share of question terms (by stem prefix) present in the passage."""
-    words = {w.lower() for w in WORD_RE.findall(f"{passage.title} {passage.heading} {passage.content}")}
+    words = {
+        w.lower() for w in WORD_RE.findall(f"{passage.title} {passage.heading} {passage.content}")
+    }
     hits = sum(1 for t in terms if any(w.startswith(t[: max(4, len(t) - 2)]) for w in words))
     return hits / len(terms)
 

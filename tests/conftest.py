@@ -89,8 +89,13 @@ def app(config: dict[str, Any]) -> Iterator[Flask]:
 @pytest.fixture
 def llm_app(app: Flask, llm: LLMServer) -> Flask:
     """The app, with its provider pointed at the loopback model server."""
-    app.config.update(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=llm.url, UPSTREAM_RETRIES=0,
-                      UPSTREAM_IDLE_TIMEOUT=2, UPSTREAM_CONNECT_TIMEOUT=2)
+    app.config.update(
+        OPENAI_API_KEY="sk-test",
+        OPENAI_BASE_URL=llm.url,
+        UPSTREAM_RETRIES=0,
+        UPSTREAM_IDLE_TIMEOUT=2,
+        UPSTREAM_CONNECT_TIMEOUT=2,
+    )
     return app
 
 
@@ -118,10 +123,16 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 DOCS = [
-    ("Shipping policy", "Orders ship within two business days. International shipping takes "
-     "seven to ten days. Tracking numbers are emailed when the parcel leaves the warehouse."),
-    ("Refunds", "Refunds are issued within fourteen days of receiving the returned item. "
-     "Items must be unused and in their original packaging."),
+    (
+        "Shipping policy",
+        "Orders ship within two business days. International shipping takes "
+        "seven to ten days. Tracking numbers are emailed when the parcel leaves the warehouse.",
+    ),
+    (
+        "Refunds",
+        "Refunds are issued within fourteen days of receiving the returned item. "
+        "Items must be unused and in their original packaging.",
+    ),
 ]
 
 
@@ -129,19 +140,35 @@ DOCS = [
 def make_bot(app: Flask) -> Any:
     """Create a bot with documents (title, text) stored as one chunk each."""
 
-    def make(name: str = "Shop bot", docs: list[tuple[str, str]] | None = None,
-             model: str = "gpt-4.1-mini", **fields: Any) -> int:
+    def make(
+        name: str = "Shop bot",
+        docs: list[tuple[str, str]] | None = None,
+        model: str = "gpt-4.1-mini",
+        **fields: Any,
+    ) -> int:
         with app.app_context():
             bot = Bot(name=name, model=model, prompt="Be helpful.", widget={}, **fields)
             db.session.add(bot)
             db.session.flush()
             for title, body in DOCS if docs is None else docs:
-                document = Document(bot_id=bot.id, title=title, size_bytes=len(body),
-                                    chunk_count=1, url=f"https://shop.example/{title.lower().replace(' ', '-')}")
+                document = Document(
+                    bot_id=bot.id,
+                    title=title,
+                    size_bytes=len(body),
+                    chunk_count=1,
+                    url=f"https://shop.example/{title.lower().replace(' ', '-')}",
+                )
                 db.session.add(document)
                 db.session.flush()
-                db.session.add(Chunk(document_id=document.id, bot_id=bot.id, title=title,
-                                     content=body, url=document.url))
+                db.session.add(
+                    Chunk(
+                        document_id=document.id,
+                        bot_id=bot.id,
+                        title=title,
+                        content=body,
+                        url=document.url,
+                    )
+                )
             db.session.commit()
             return bot.id
 

@@ -49,20 +49,26 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
-        self.server.requests.append({"path": self.path, "body": body,
-                                     "auth": self.headers.get("Authorization")})
+        self.server.requests.append(
+            {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+        )
         if self.path.endswith("/embeddings"):
             return self._embeddings(body)
         if not self.path.endswith("/chat/completions"):
             return self._json(404, {"error": {"message": "not found"}})
         model = body.get("model", "")
         if model == "fail-500" or (model == "flaky-500" and self.server.flaky_once()):
-            return self._json(500, {"error": {"message": "upstream exploded", "type": "server_error"}})
+            return self._json(
+                500, {"error": {"message": "upstream exploded", "type": "server_error"}}
+            )
         text = REPLY
         if model == "echo":
             text = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
-        pieces = [text[i:i + 3] for i in range(0, len(text), 3)] if model == "echo" else (
-            re.findall(r"\S+\s*", text))
+        pieces = (
+            [text[i : i + 3] for i in range(0, len(text), 3)]
+            if model == "echo"
+            else (re.findall(r"\S+\s*", text))
+        )
         if not body.get("stream"):
             return self._json(200, completion(model, text))
         self.send_response(200)
@@ -78,7 +84,9 @@ class Handler(BaseHTTPRequestHandler):
         for index, piece in enumerate(pieces):
             if model == "slow":
                 time.sleep(SLOW_SECONDS)
-            self._event(chunk(model, {"content": piece, **({"role": "assistant"} if index == 0 else {})}))
+            self._event(
+                chunk(model, {"content": piece, **({"role": "assistant"} if index == 0 else {})})
+            )
             if model == "reset-mid" and index == 1:
                 return self._reset()
             if model == "stall":
@@ -88,8 +96,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._event(chunk(model, {}, finish="stop"))
         if (body.get("stream_options") or {}).get("include_usage"):
-            usage = {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": len(pieces),
-                     "total_tokens": PROMPT_TOKENS + len(pieces)}
+            usage = {
+                "prompt_tokens": PROMPT_TOKENS,
+                "completion_tokens": len(pieces),
+                "total_tokens": PROMPT_TOKENS + len(pieces),
+            }
             self._event({**chunk(model, {}), "choices": [], "usage": usage})
         self.wfile.write(b"data: [DONE]\n\n")
 
@@ -105,26 +116,48 @@ class Handler(BaseHTTPRequestHandler):
     def _embeddings(self, body: dict[str, Any]) -> None:
         inputs = body.get("input")
         inputs = [inputs] if isinstance(inputs, str) else inputs
-        data = [{"object": "embedding", "index": i, "embedding": embed(text)}
-                for i, text in enumerate(inputs)]
-        self._json(200, {"object": "list", "data": data, "model": body.get("model"),
-                         "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+        data = [
+            {"object": "embedding", "index": i, "embedding": embed(text)}
+            for i, text in enumerate(inputs)
+        ]
+        self._json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model"),
+                "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            },
+        )
 
 
 def chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
     """Return one chat.completion.chunk object."""
-    return {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
 
 
 def completion(model: str, text: str) -> dict[str, Any]:
     """Return one non-streamed chat.completion object."""
-    return {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-            "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": 5,
-                      "total_tokens": PROMPT_TOKENS + 5}}
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
+        "usage": {
+            "prompt_tokens": PROMPT_TOKENS,
+            "completion_tokens": 5,
+            "total_tokens": PROMPT_TOKENS + 5,
+        },
+    }
 
 
 def embed(text: str, dimensions: int = 64) -> list[float]:

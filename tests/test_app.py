@@ -27,8 +27,15 @@ def test_environment_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("DOCENT_PRICES", '{"llama3.2": [0, 0]}')
     config = create_app({"SECRET_KEY": "x"}).config
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/docent"
-    assert (config["OPENAI_API_KEY"], config["OPENAI_BASE_URL"]) == ("sk-env", "http://127.0.0.1:11434/v1")
-    assert (config["MODEL"], config["RATE_LIMIT_IP"], config["TRUSTED_PROXIES"]) == ("llama3.2", "5/second", 2)
+    assert (config["OPENAI_API_KEY"], config["OPENAI_BASE_URL"]) == (
+        "sk-env",
+        "http://127.0.0.1:11434/v1",
+    )
+    assert (config["MODEL"], config["RATE_LIMIT_IP"], config["TRUSTED_PROXIES"]) == (
+        "llama3.2",
+        "5/second",
+        2,
+    )
     assert config["PRICE_TABLE"]["llama3.2"] == (0.0, 0.0)
 
 
@@ -47,7 +54,13 @@ def test_environment_variables(monkeypatch, tmp_path):
 )
 def test_bad_settings_fail_at_start(tmp_path, overrides, message):
     with pytest.raises(ConfigError, match=message):
-        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", **overrides})
+        create_app(
+            {
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+                **overrides,
+            }
+        )
 
 
 def test_sqlite_runs_in_wal_mode(app):
@@ -68,7 +81,9 @@ def test_migrations_build_the_models_schema(tmp_path):
 
     from models import db
 
-    application = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/m.db"})
+    application = create_app(
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/m.db"}
+    )
     with application.app_context():
         upgrade()
         inspector = inspect(db.engine)

@@ -39,31 +39,43 @@ def test_headless_chat_answers_from_documents(app, client, auth):
     assert body["sources"][0]["title"] == "Shipping policy"
     assert body["sources"][0]["url"] == "https://shop.example/shipping-policy"
     assert body["usage"]["input_tokens"] > 0 and body["usage"]["output_tokens"] > 0
-    assert body["usage"]["total_tokens"] == body["usage"]["input_tokens"] + body["usage"]["output_tokens"]
+    assert (
+        body["usage"]["total_tokens"]
+        == body["usage"]["input_tokens"] + body["usage"]["output_tokens"]
+    )
     with app.app_context():
         messages = db.session.execute(db.select(Message).order_by(Message.seq)).scalars().all()
-        assert [(m.role, m.status) for m in messages] == [("user", "complete"), ("assistant", "complete")]
+        assert [(m.role, m.status) for m in messages] == [
+            ("user", "complete"),
+            ("assistant", "complete"),
+        ]
         assert messages[1].id == body["message_id"] and messages[1].model == "offline"
         usage = db.session.execute(db.select(UsageDaily)).scalar_one()
         assert usage.requests == 1 and usage.output_tokens == body["usage"]["output_tokens"]
 
 
 def test_offline_engine_says_plainly_when_nothing_is_relevant(client, auth):
-    body = client.post("/v1/chat", json={"sessionId": "x", "message": "What is the capital of Peru?"},
-                       headers=auth).json
+    body = client.post(
+        "/v1/chat", json={"sessionId": "x", "message": "What is the capital of Peru?"}, headers=auth
+    ).json
     assert body["sources"] == []
     assert "couldn't find anything" in body["answer"]
 
 
 def test_bot_fallback_message_used(client, make_bot, make_key):
     key = make_key(make_bot(fallback_message="Please email support@shop.example."))
-    body = client.post("/v1/chat", json={"message": "Who won the football?"},
-                       headers={"Authorization": f"Bearer {key}"}).json
+    body = client.post(
+        "/v1/chat",
+        json={"message": "Who won the football?"},
+        headers={"Authorization": f"Bearer {key}"},
+    ).json
     assert body["answer"] == "Please email support@shop.example."
 
 
 def test_ndjson_stream(client, auth):
-    response = client.post("/v1/chat/stream", json={"sessionId": "n1", "message": QUESTION}, headers=auth)
+    response = client.post(
+        "/v1/chat/stream", json={"sessionId": "n1", "message": QUESTION}, headers=auth
+    )
     assert response.mimetype == "application/x-ndjson"
     events = ndjson_events(response)
     kinds = [e["type"] for e in events]
@@ -91,17 +103,24 @@ def test_sse_pings_while_waiting(client, make_bot, make_key, app, llm_app, llm, 
     monkeypatch.setattr(server, "SLOW_SECONDS", 0.3)
     app.config["SSE_PING_SECONDS"] = 0.1
     key = make_key(make_bot(model="slow"))
-    response = client.post("/api/v1/chat", json={"message": QUESTION, "stream": True},
-                           headers={"Authorization": f"Bearer {key}"})
+    response = client.post(
+        "/api/v1/chat",
+        json={"message": QUESTION, "stream": True},
+        headers={"Authorization": f"Bearer {key}"},
+    )
     text = response.get_data(as_text=True)
     assert ": ping\n\n" in text
     assert sse_events(response)[-1][0] == "end"
 
 
 def test_developer_chat_json_and_session_memory(app, client, auth):
-    first = client.post("/api/v1/chat", json={"message": QUESTION, "session_id": "dev-1"}, headers=auth).json
+    first = client.post(
+        "/api/v1/chat", json={"message": QUESTION, "session_id": "dev-1"}, headers=auth
+    ).json
     assert first["success"] is True and first["session_id"] == "dev-1"
-    second = client.post("/api/v1/chat", json={"message": "And refunds?", "session_id": "dev-1"}, headers=auth).json
+    second = client.post(
+        "/api/v1/chat", json={"message": "And refunds?", "session_id": "dev-1"}, headers=auth
+    ).json
     assert second["session_id"] == "dev-1"
     with app.app_context():
         conversation = db.session.execute(db.select(Conversation)).scalar_one()
@@ -117,10 +136,16 @@ def test_one_off_question_gets_its_own_session(client, auth):
 def test_stateless_history_mode(app, client, make_bot, make_key, llm_app, llm):
     key = make_key(make_bot(model="echo"))
     history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
-    body = client.post("/api/v1/chat", json={"message": "Second question", "history": history},
-                       headers={"Authorization": f"Bearer {key}"}).json
-    assert body["history"] == [*history, {"role": "user", "content": "Second question"},
-                               {"role": "assistant", "content": "Second question"}]
+    body = client.post(
+        "/api/v1/chat",
+        json={"message": "Second question", "history": history},
+        headers={"Authorization": f"Bearer {key}"},
+    ).json
+    assert body["history"] == [
+        *history,
+        {"role": "user", "content": "Second question"},
+        {"role": "assistant", "content": "Second question"},
+    ]
     sent = llm.requests[-1]["body"]["messages"]
     assert [m["content"] for m in sent[1:]] == ["Hi", "Hello!", "Second question"]
 
@@ -161,7 +186,12 @@ def test_history_window_respects_token_budget(app, client, make_bot, make_key, l
         ("/v1/chat/stream", {"sessionId": "ok", "message": ""}, 400, "invalid_request"),
         ("/api/v1/chat", {"message": "hi", "stream": "maybe"}, 400, "invalid_request"),
         ("/api/v1/chat", {"message": "hi", "history": "nope"}, 400, "invalid_request"),
-        ("/api/v1/chat", {"message": "hi", "history": [{"role": "system", "content": "x"}]}, 400, "invalid_request"),
+        (
+            "/api/v1/chat",
+            {"message": "hi", "history": [{"role": "system", "content": "x"}]},
+            400,
+            "invalid_request",
+        ),
         ("/api/v1/chat", {"message": "hi", "session_id": "bad id"}, 400, "invalid_request"),
     ],
 )
@@ -174,19 +204,40 @@ def test_bad_input(app, client, auth, url, body, status, code):
 
 
 def test_longest_valid_inputs_accepted(client, auth):
-    response = client.post("/v1/chat", json={"sessionId": "A-z0.9_:" + "x" * 120,
-                                             "message": "  " + "y" * 4000 + "  "}, headers=auth)
+    response = client.post(
+        "/v1/chat",
+        json={"sessionId": "A-z0.9_:" + "x" * 120, "message": "  " + "y" * 4000 + "  "},
+        headers=auth,
+    )
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
     ("method", "url", "kwargs", "status", "code"),
     [
-        ("post", "/v1/chat", {"data": "message=hi", "content_type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
-        ("post", "/v1/chat", {"data": "{not json", "content_type": "application/json"}, 400, "invalid_request"),
+        (
+            "post",
+            "/v1/chat",
+            {"data": "message=hi", "content_type": "application/x-www-form-urlencoded"},
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "post",
+            "/v1/chat",
+            {"data": "{not json", "content_type": "application/json"},
+            400,
+            "invalid_request",
+        ),
         ("get", "/v1/chat", {}, 405, "method_not_allowed"),
         ("get", "/v1/nowhere", {}, 404, "not_found"),
-        ("post", "/v1/chat", {"data": "x" * (26 * 1024 * 1024), "content_type": "application/json"}, 413, "payload_too_large"),
+        (
+            "post",
+            "/v1/chat",
+            {"data": "x" * (26 * 1024 * 1024), "content_type": "application/json"},
+            413,
+            "payload_too_large",
+        ),
     ],
 )
 def test_http_errors_are_json(client, auth, method, url, kwargs, status, code):

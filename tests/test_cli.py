@@ -15,28 +15,85 @@ def run_json(runner, *args):
 
 
 def test_users_bots_keys_docs(app, runner, tmp_path):
-    user = run_json(runner, "users", "create", "--email", "Owner@Example.com", "--password", "hunter2-long")
-    bot = run_json(runner, "bots", "create", "--name", "Help", "--owner", "owner@example.com",
-                   "--prompt", "Be kind.", "--model", "gpt-4o-mini")
-    public = run_json(runner, "keys", "create", "--bot", str(bot["bot_id"]), "--kind", "public",
-                      "--origin", "https://Shop.Example/", "--origin", "http://localhost:*")
-    secret = run_json(runner, "keys", "create", "--bot", str(bot["bot_id"]), "--kind", "secret",
-                      "--scope", "chat", "--scope", "usage:read", "--rate-limit", "10/minute",
-                      "--daily-quota", "100")
-    (tmp_path / "faq.md").write_text("# FAQ\n\n## Opening hours\n\nWe are open nine to five on weekdays.\n")
+    user = run_json(
+        runner, "users", "create", "--email", "Owner@Example.com", "--password", "hunter2-long"
+    )
+    bot = run_json(
+        runner,
+        "bots",
+        "create",
+        "--name",
+        "Help",
+        "--owner",
+        "owner@example.com",
+        "--prompt",
+        "Be kind.",
+        "--model",
+        "gpt-4o-mini",
+    )
+    public = run_json(
+        runner,
+        "keys",
+        "create",
+        "--bot",
+        str(bot["bot_id"]),
+        "--kind",
+        "public",
+        "--origin",
+        "https://Shop.Example/",
+        "--origin",
+        "http://localhost:*",
+    )
+    secret = run_json(
+        runner,
+        "keys",
+        "create",
+        "--bot",
+        str(bot["bot_id"]),
+        "--kind",
+        "secret",
+        "--scope",
+        "chat",
+        "--scope",
+        "usage:read",
+        "--rate-limit",
+        "10/minute",
+        "--daily-quota",
+        "100",
+    )
+    (tmp_path / "faq.md").write_text(
+        "# FAQ\n\n## Opening hours\n\nWe are open nine to five on weekdays.\n"
+    )
     (tmp_path / "notes.txt").write_text("Parking is free for customers behind the store.\n")
-    docs = run_json(runner, "docs", "add", "--bot", str(bot["bot_id"]), str(tmp_path / "faq.md"),
-                    str(tmp_path / "notes.txt"))
+    docs = run_json(
+        runner,
+        "docs",
+        "add",
+        "--bot",
+        str(bot["bot_id"]),
+        str(tmp_path / "faq.md"),
+        str(tmp_path / "notes.txt"),
+    )
     assert docs["documents"] == 2 and docs["chunks"] >= 2
     assert key_kind(public["key"]) == "public" and key_kind(secret["key"]) == "secret"
     with app.app_context():
         assert db.session.get(User, user["user_id"]).email == "owner@example.com"
         stored = db.session.get(Bot, bot["bot_id"])
-        assert (stored.prompt, stored.model, stored.owner_id) == ("Be kind.", "gpt-4o-mini", user["user_id"])
+        assert (stored.prompt, stored.model, stored.owner_id) == (
+            "Be kind.",
+            "gpt-4o-mini",
+            user["user_id"],
+        )
         pk = db.session.get(ApiKey, public["key_id"])
-        assert pk.origins == ["https://shop.example", "http://localhost:*"] and pk.scopes == ["chat"]
+        assert pk.origins == ["https://shop.example", "http://localhost:*"] and pk.scopes == [
+            "chat"
+        ]
         sk = db.session.get(ApiKey, secret["key_id"])
-        assert (sk.scopes, sk.rate_limit, sk.daily_quota) == (["chat", "usage:read"], "10/minute", 100)
+        assert (sk.scopes, sk.rate_limit, sk.daily_quota) == (
+            ["chat", "usage:read"],
+            "10/minute",
+            100,
+        )
         assert db.session.execute(db.select(db.func.count(Document.id))).scalar() == 2
     assert run_json(runner, "keys", "revoke", str(secret["key_id"])) == {"revoked": True}
 
@@ -59,11 +116,31 @@ def test_cli_errors_are_clear(app, runner, tmp_path):
         result = runner.invoke(args=args)
         assert result.exit_code != 0 and message in result.output
     bot = run_json(runner, "bots", "create", "--name", "B")
-    bad_origin = runner.invoke(args=["keys", "create", "--bot", str(bot["bot_id"]), "--kind", "public",
-                                     "--origin", "not an origin"])
+    bad_origin = runner.invoke(
+        args=[
+            "keys",
+            "create",
+            "--bot",
+            str(bot["bot_id"]),
+            "--kind",
+            "public",
+            "--origin",
+            "not an origin",
+        ]
+    )
     assert bad_origin.exit_code != 0 and "origin" in bad_origin.output
-    bad_scope = runner.invoke(args=["keys", "create", "--bot", str(bot["bot_id"]), "--kind", "public",
-                                    "--scope", "usage:read"])
+    bad_scope = runner.invoke(
+        args=[
+            "keys",
+            "create",
+            "--bot",
+            str(bot["bot_id"]),
+            "--kind",
+            "public",
+            "--scope",
+            "usage:read",
+        ]
+    )
     assert bad_scope.exit_code != 0 and "chat" in bad_scope.output
     empty = tmp_path / "empty.txt"
     empty.write_text("")

@@ -17,13 +17,16 @@ def test_key_text_shape():
     assert len(public) == 41 and public != generate_key("public")
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda k: k[:-1] + ("A" if k[-1] != "A" else "B"),  # checksum digit changed
-    lambda k: k[:10] + ("x" if k[10] != "x" else "y") + k[11:],  # body typo
-    lambda k: k[:-2],  # truncated
-    lambda k: "xk_" + k[3:],  # unknown prefix
-    lambda k: k[:5] + "!" + k[6:],  # not base62
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda k: k[:-1] + ("A" if k[-1] != "A" else "B"),  # checksum digit changed
+        lambda k: k[:10] + ("x" if k[10] != "x" else "y") + k[11:],  # body typo
+        lambda k: k[:-2],  # truncated
+        lambda k: "xk_" + k[3:],  # unknown prefix
+        lambda k: k[:5] + "!" + k[6:],  # not base62
+    ],
+)
 def test_malformed_keys_refused_without_database(mutate):
     assert key_kind(mutate(generate_key("secret"))) is None
 
@@ -91,27 +94,38 @@ def test_key_rules(app, client, make_bot, make_key, case, status, code):
     elif case == "wrong_scope":
         headers["Authorization"] = f"Bearer {make_key(bot, scopes=['usage:read'])}"
     elif case == "secret_foreign_origin":
-        headers = {"Authorization": f"Bearer {make_key(bot, origins=['https://shop.example'])}",
-                   "Origin": "https://evil.example"}
+        headers = {
+            "Authorization": f"Bearer {make_key(bot, origins=['https://shop.example'])}",
+            "Origin": "https://evil.example",
+        }
     elif case.startswith("public"):
         origins = [] if case == "public_empty_list" else ["https://shop.example"]
         headers["Authorization"] = f"Bearer {make_key(bot, 'public', origins=origins)}"
-        headers["Origin"] = {"public_no_origin": None, "public_null_origin": "null",
-                             "public_other_origin": "https://shop.example.evil.com",
-                             "public_empty_list": "https://shop.example"}[case]
+        headers["Origin"] = {
+            "public_no_origin": None,
+            "public_null_origin": "null",
+            "public_other_origin": "https://shop.example.evil.com",
+            "public_empty_list": "https://shop.example",
+        }[case]
         if headers["Origin"] is None:
             del headers["Origin"]
     response = client.post("/v1/chat", json=ASK, headers=headers)
     assert response.status_code == status
-    assert response.json == {"success": False, "error": {"code": code, "message": response.json["error"]["message"]}}
+    assert response.json == {
+        "success": False,
+        "error": {"code": code, "message": response.json["error"]["message"]},
+    }
     assert response.json["error"]["message"]
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
 def test_public_key_from_allowed_origin(client, make_bot, make_key):
     key = make_key(make_bot(), "public", origins=["https://*.shop.example"])
-    response = client.post("/v1/chat", json=ASK, headers={
-        "Authorization": f"Bearer {key}", "Origin": "https://www.shop.example"})
+    response = client.post(
+        "/v1/chat",
+        json=ASK,
+        headers={"Authorization": f"Bearer {key}", "Origin": "https://www.shop.example"},
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "https://www.shop.example"
     assert "Origin" in response.headers["Vary"]
@@ -119,9 +133,15 @@ def test_public_key_from_allowed_origin(client, make_bot, make_key):
 
 def test_secret_key_without_origin_and_with_listed_origin(client, make_bot, make_key):
     key = make_key(make_bot(), origins=["https://admin.example"])
-    assert client.post("/v1/chat", json=ASK, headers={"Authorization": f"Bearer {key}"}).status_code == 200
-    listed = client.post("/v1/chat", json=ASK, headers={"Authorization": f"Bearer {key}",
-                                                        "Origin": "https://admin.example"})
+    assert (
+        client.post("/v1/chat", json=ASK, headers={"Authorization": f"Bearer {key}"}).status_code
+        == 200
+    )
+    listed = client.post(
+        "/v1/chat",
+        json=ASK,
+        headers={"Authorization": f"Bearer {key}", "Origin": "https://admin.example"},
+    )
     assert listed.status_code == 200
 
 

@@ -11,7 +11,9 @@ QUESTION = {"sessionId": "limits", "message": "How long does shipping take?"}
 
 
 def ask(client, key, **headers):
-    return client.post("/v1/chat", json=QUESTION, headers={"Authorization": f"Bearer {key}", **headers})
+    return client.post(
+        "/v1/chat", json=QUESTION, headers={"Authorization": f"Bearer {key}", **headers}
+    )
 
 
 REDIS_URL = os.environ.get("DOCENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -58,8 +60,12 @@ def test_per_ip_limit_counts_each_client_separately(tight_ip, client, make_bot, 
     key = make_key(make_bot())
     for _ in range(2):
         ask(client, key)
-    other = client.post("/v1/chat", json=QUESTION, headers={"Authorization": f"Bearer {key}"},
-                        environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    other = client.post(
+        "/v1/chat",
+        json=QUESTION,
+        headers={"Authorization": f"Bearer {key}"},
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+    )
     assert other.status_code == 200
 
 
@@ -110,9 +116,14 @@ def test_limited_request_stores_nothing(app, client, make_bot, make_key):
 
 def test_preflight_for_allowed_origin(client, make_bot, make_key):
     make_key(make_bot(), "public", origins=["https://shop.example"])
-    response = client.options("/v1/chat/stream", headers={
-        "Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    response = client.options(
+        "/v1/chat/stream",
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
     assert "authorization" in response.headers["Access-Control-Allow-Headers"].lower()
@@ -123,7 +134,9 @@ def test_preflight_for_allowed_origin(client, make_bot, make_key):
 @pytest.mark.parametrize("origin", ["https://evil.example", "null"])
 def test_preflight_for_unknown_origin(client, make_bot, make_key, origin):
     make_key(make_bot(), "public", origins=["https://shop.example"])
-    response = client.options("/v1/chat", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+    response = client.options(
+        "/v1/chat", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
     assert "Access-Control-Allow-Origin" not in response.headers
     assert "Origin" in response.headers["Vary"]
 
@@ -132,7 +145,10 @@ def test_cors_never_wildcard_and_errors_readable(tight_ip, client, make_bot, mak
     key = make_key(make_bot(), "public", origins=["https://shop.example"])
     origin = {"Origin": "https://shop.example"}
     for _ in range(2):
-        assert ask(client, key, **origin).headers["Access-Control-Allow-Origin"] == "https://shop.example"
+        assert (
+            ask(client, key, **origin).headers["Access-Control-Allow-Origin"]
+            == "https://shop.example"
+        )
     limited = ask(client, key, **origin)
     assert limited.status_code == 429
     # The widget can read the 429 (and its Retry-After) because its origin is allowed.

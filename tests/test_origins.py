@@ -26,9 +26,19 @@ def test_normalise(raw, stored):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "null", "example.com", "ftp://example.com", "https://example.com/path",
-     "https://user:pw@example.com", "https://example.com?x=1", "https://exa mple.com",
-     "https://example.com:99999", "https://*.example.com:*", "javascript:alert(1)"],
+    [
+        "",
+        "null",
+        "example.com",
+        "ftp://example.com",
+        "https://example.com/path",
+        "https://user:pw@example.com",
+        "https://example.com?x=1",
+        "https://exa mple.com",
+        "https://example.com:99999",
+        "https://*.example.com:*",
+        "javascript:alert(1)",
+    ],
 )
 def test_normalise_refuses(raw):
     with pytest.raises(ValueError):

@@ -26,15 +26,22 @@ def wait_for(predicate, seconds=10.0):
 
 def answers(app):
     with app.app_context():
-        return db.session.execute(
-            db.select(Message).where(Message.role == "assistant")).scalars().all()
+        return (
+            db.session.execute(db.select(Message).where(Message.role == "assistant"))
+            .scalars()
+            .all()
+        )
 
 
 def open_stream(base, key, path="/v1/chat/stream", body=None):
     parts = urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    connection.request("POST", path, body=json.dumps(body or {"sessionId": "live", "message": QUESTION}),
-                       headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    connection.request(
+        "POST",
+        path,
+        body=json.dumps(body or {"sessionId": "live", "message": QUESTION}),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
     return connection, connection.getresponse()
 
 
@@ -46,7 +53,8 @@ def read_until(base, key, marker, path="/v1/chat/stream", body=None):
     sock.sendall(
         f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {key}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode()
-        + payload)
+        + payload
+    )
     seen = b""
     while marker not in seen:
         data = sock.recv(4096)
@@ -55,8 +63,9 @@ def read_until(base, key, marker, path="/v1/chat/stream", body=None):
     return sock
 
 
-def test_client_disconnect_keeps_partial_answer(llm_app, live_server, make_bot, make_key, llm,
-                                                monkeypatch):
+def test_client_disconnect_keeps_partial_answer(
+    llm_app, live_server, make_bot, make_key, llm, monkeypatch
+):
     monkeypatch.setattr(server, "SLOW_SECONDS", 0.3)
     key = make_key(make_bot(model="slow"))
     before = len(llm.outcomes)
@@ -76,8 +85,9 @@ def test_client_disconnect_keeps_partial_answer(llm_app, live_server, make_bot, 
 def test_sse_client_disconnect(llm_app, live_server, make_bot, make_key, monkeypatch):
     monkeypatch.setattr(server, "SLOW_SECONDS", 0.3)
     key = make_key(make_bot(model="slow"))
-    sock = read_until(live_server, key, b"event: message", "/api/v1/chat",
-                      {"message": QUESTION, "stream": True})
+    sock = read_until(
+        live_server, key, b"event: message", "/api/v1/chat", {"message": QUESTION, "stream": True}
+    )
     sock.close()
     [answer] = wait_for(lambda: answers(llm_app))
     assert answer.status == "interrupted"
@@ -102,8 +112,11 @@ def test_no_database_write_per_token(llm_app, client, make_bot, make_key):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        response = client.post("/v1/chat/stream", json={"message": QUESTION},
-                               headers={"Authorization": f"Bearer {key}"})
+        response = client.post(
+            "/v1/chat/stream",
+            json={"message": QUESTION},
+            headers={"Authorization": f"Bearer {key}"},
+        )
         deltas = response.get_data(as_text=True).count('"delta"')
     finally:
         event.remove(engine, "before_cursor_execute", listener)

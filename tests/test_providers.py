@@ -13,8 +13,11 @@ QUESTION = "How long does international shipping take?"
 
 
 def stream(client, key, sid="p1"):
-    response = client.post("/v1/chat/stream", json={"sessionId": sid, "message": QUESTION},
-                           headers={"Authorization": f"Bearer {key}"})
+    response = client.post(
+        "/v1/chat/stream",
+        json={"sessionId": sid, "message": QUESTION},
+        headers={"Authorization": f"Bearer {key}"},
+    )
     return [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
 
 
@@ -42,10 +45,16 @@ def test_streamed_deltas_and_server_usage(llm_app, client, make_bot, make_key, l
     assert end["usage"]["cost"] == expected_cost
     request = llm.requests[-1]
     assert request["auth"] == "Bearer sk-test"
-    assert request["body"]["stream"] is True and request["body"]["stream_options"] == {"include_usage": True}
+    assert request["body"]["stream"] is True and request["body"]["stream_options"] == {
+        "include_usage": True
+    }
     assert "Orders ship within two business days" in request["body"]["messages"][0]["content"]
     answer = stored(llm_app)[-1]
-    assert (answer.status, answer.content, answer.model) == ("complete", server.REPLY, "gpt-4.1-mini")
+    assert (answer.status, answer.content, answer.model) == (
+        "complete",
+        server.REPLY,
+        "gpt-4.1-mini",
+    )
     assert answer.cost_micros == round(server.PROMPT_TOKENS * 0.40 + len(deltas) * 1.60)
     assert answer.latency_ms is not None
     [row] = usage_rows(llm_app)
@@ -54,8 +63,9 @@ def test_streamed_deltas_and_server_usage(llm_app, client, make_bot, make_key, l
 
 def test_non_streaming_route_collects_the_stream(llm_app, client, make_bot, make_key):
     key = make_key(make_bot())
-    body = client.post("/api/v1/chat", json={"message": QUESTION},
-                       headers={"Authorization": f"Bearer {key}"}).json
+    body = client.post(
+        "/api/v1/chat", json={"message": QUESTION}, headers={"Authorization": f"Bearer {key}"}
+    ).json
     assert body["answer"] == server.REPLY and body["sources"][0]["title"] == "Shipping policy"
 
 
@@ -73,8 +83,9 @@ def test_500_before_first_token(llm_app, client, make_bot, make_key):
 
 def test_500_on_json_route_is_502(llm_app, client, make_bot, make_key):
     key = make_key(make_bot(model="fail-500"))
-    response = client.post("/v1/chat", json={"message": QUESTION},
-                           headers={"Authorization": f"Bearer {key}"})
+    response = client.post(
+        "/v1/chat", json={"message": QUESTION}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert response.status_code == 502 and response.json["error"]["code"] == "upstream_error"
 
 
@@ -121,8 +132,9 @@ def test_stall_on_json_route_is_504(llm_app, client, make_bot, make_key, monkeyp
     monkeypatch.setattr(server, "STALL_SECONDS", 3.0)
     llm_app.config["UPSTREAM_IDLE_TIMEOUT"] = 0.5
     key = make_key(make_bot(model="stall"))
-    response = client.post("/v1/chat", json={"message": QUESTION},
-                           headers={"Authorization": f"Bearer {key}"})
+    response = client.post(
+        "/v1/chat", json={"message": QUESTION}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert response.status_code == 504 and response.json["error"]["code"] == "upstream_error"
 
 
@@ -145,7 +157,9 @@ def test_deployment_price_override(config, request):
     config["PRICES"] = {"house-model": [3.0, 5.0]}
     app = request.getfixturevalue("llm_app")
     client = app.test_client()
-    key = request.getfixturevalue("make_key")(request.getfixturevalue("make_bot")(model="house-model"))
+    key = request.getfixturevalue("make_key")(
+        request.getfixturevalue("make_bot")(model="house-model")
+    )
     end = stream(client, key)[-1]
     tokens = end["usage"]["output_tokens"]
     assert end["usage"]["cost"] == round((server.PROMPT_TOKENS * 3.0 + tokens * 5.0) / 1_000_000, 6)
