@@ -90,10 +90,18 @@ def _tail(units: list[_Unit], overlap: int) -> list[_Unit]:
     tail: list[_Unit] = []
     total = 0
     for unit in reversed(units):
-        if total + unit.tokens > overlap:
-            break
-        tail.insert(0, unit)
-        total += unit.tokens
+        if total + unit.tokens <= overlap:
+            tail.insert(0, unit)
+            total += unit.tokens
+            continue
+        # A paragraph too big to repeat whole still lends its last sentences.
+        for sentence in reversed(split_sentences(unit.text)):
+            tokens = count_tokens(sentence)
+            if total + tokens > overlap:
+                break
+            tail.insert(0, _Unit(sentence, tokens, False))
+            total += tokens
+        break
     if tail:
         tail[0] = _Unit(tail[0].text, tail[0].tokens, True)
     return tail

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import os
 import socket
 import ssl
 import time
@@ -50,7 +51,12 @@ def _resolve(host: str, port: int, allow_private: bool) -> list[tuple]:
 
 
 def _connection(
-    scheme: str, host: str, port: int, timeout: float, allow_private: bool
+    scheme: str,
+    host: str,
+    port: int,
+    timeout: float,
+    allow_private: bool,
+    opened: list[socket.socket],
 ) -> http.client.HTTPConnection:
     infos = _resolve(host, port, allow_private)
 
@@ -64,6 +70,7 @@ def _connection(
             sock.settimeout(timeout)
             try:
                 sock.connect(sockaddr)
+                opened.append(sock)
                 return sock
             except OSError as exc:
                 sock.close()
@@ -99,7 +106,8 @@ def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = Fal
             raise IngestError(
                 "The page took too long to download.", status=504, code="upstream_timeout"
             )
-        conn = _connection(parts.scheme, parts.hostname, port, remaining, allow_private)
+        opened: list[socket.socket] = []
+        conn = _connection(parts.scheme, parts.hostname, port, remaining, allow_private, opened)
         try:
             conn.request(
                 "GET",
@@ -147,6 +155,10 @@ def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = Fal
             ) from exc
         finally:
             conn.close()
+            # http.client leaves a timed-out response's file open on the socket; close it here.
+            for sock in opened:
+                if sock.fileno() != -1:
+                    os.close(sock.detach())
     raise IngestError("The page redirected too many times.", status=502, code="upstream_error")
 
 

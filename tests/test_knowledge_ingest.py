@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select, text
 
 from knowledge import IngestError, add_file, add_text, delete_document
+from knowledge.fulltext import PG_VECTOR
 from models import Bot, Chunk, Document, db
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = Flask(__name__)
-    app.config.update(TESTING=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'k.db'}")
-    db.init_app(app)
+def kb(app):
+    """An app context with two bots (ids 1 and 2)."""
     with app.app_context():
-        db.create_all()
-        db.session.add(Bot(id=1, name="Demo", model="m"))
-        db.session.add(Bot(id=2, name="Other", model="m"))
+        db.session.add_all([Bot(id=1, name="Demo", model="m"), Bot(id=2, name="Other", model="m")])
         db.session.commit()
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def chunk_count(document_id: int | None = None) -> int:
@@ -33,12 +27,15 @@ def chunk_count(document_id: int | None = None) -> int:
 
 
 def fts_count(word: str) -> int:
-    return db.session.scalar(
-        text("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w"), {"w": word}
-    )
+    """Count full-text matches the way the database's own index sees them."""
+    if db.engine.dialect.name == "postgresql":
+        sql = f"SELECT count(*) FROM chunks WHERE {PG_VECTOR} @@ plainto_tsquery('english', :w)"
+    else:
+        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w"
+    return db.session.scalar(text(sql), {"w": word})
 
 
-def test_add_text_stores_ready_document_with_chunks(app):
+def test_add_text_stores_ready_document_with_chunks(kb):
     doc = add_text(1, "Refunds", "Refunds are paid within 14 days.\n\nContact billing for help.")
     assert doc.id and doc.status == "ready" and doc.progress == 1.0
     assert doc.chunk_count == chunk_count(doc.id) >= 1
@@ -48,7 +45,7 @@ def test_add_text_stores_ready_document_with_chunks(app):
     assert fts_count("refunds") == 1
 
 
-def test_markdown_keeps_heading_path_and_anchor(app):
+def test_markdown_keeps_heading_path_and_anchor(kb):
     doc = add_text(
         1,
         "Guide",
@@ -66,7 +63,7 @@ def test_markdown_keeps_heading_path_and_anchor(app):
     assert all(c.url == "https://ex.com/guide" for c in chunks)
 
 
-def test_same_title_replaces_chunks_and_identical_content_is_skipped(app):
+def test_same_title_replaces_chunks_and_identical_content_is_skipped(kb):
     first = add_text(1, "Policy", "Old wording about shipping.")
     again = add_text(1, "Policy", "Old wording about shipping.")
     assert again.id == first.id and again.updated_at == first.updated_at
@@ -76,14 +73,14 @@ def test_same_title_replaces_chunks_and_identical_content_is_skipped(app):
     assert fts_count("shipping") == 0 and fts_count("returns") == 1
 
 
-def test_same_content_under_another_title_is_not_stored_twice(app):
+def test_same_content_under_another_title_is_not_stored_twice(kb):
     first = add_text(1, "A", "Same words here.")
     assert add_text(1, "B", "Same words here.").id == first.id
     # Another bot has its own knowledge.
     assert add_text(2, "A", "Same words here.").id != first.id
 
 
-def test_same_filename_replaces(app):
+def test_same_filename_replaces(kb):
     first = add_file(1, "faq.md", b"# FAQ\n\nOld answer.")
     second = add_file(1, "faq.md", b"# FAQ\n\nNew answer.")
     assert second.id == first.id and second.title == "FAQ"
@@ -91,7 +88,7 @@ def test_same_filename_replaces(app):
     assert fts_count("old") == 0 and fts_count("new") == 1
 
 
-def test_delete_document_removes_chunks_and_index(app):
+def test_delete_document_removes_chunks_and_index(kb):
     doc = add_text(1, "Gone", "Ephemeral knowledge.")
     delete_document(doc.id)
     assert db.session.get(Document, doc.id) is None
@@ -123,7 +120,7 @@ def test_delete_document_removes_chunks_and_index(app):
         ),
     ],
 )
-def test_bad_input_raises_clear_error_and_stores_nothing(app, call, status, words):
+def test_bad_input_raises_clear_error_and_stores_nothing(kb, call, status, words):
     with pytest.raises(IngestError) as info:
         call()
     assert info.value.status == status
@@ -133,14 +130,14 @@ def test_bad_input_raises_clear_error_and_stores_nothing(app, call, status, word
     assert chunk_count() == 0
 
 
-def test_too_large_is_refused(app):
-    app.config["MAX_DOCUMENT_BYTES"] = 1000
+def test_too_large_is_refused(kb):
+    kb.config["MAX_DOCUMENT_BYTES"] = 1000
     with pytest.raises(IngestError) as info:
         add_text(1, "Big", "word " * 1000)
     assert info.value.status == 413 and "1 kB" in str(info.value)
 
 
-def test_failed_replacement_keeps_old_chunks(app):
+def test_failed_replacement_keeps_old_chunks(kb):
     doc = add_file(1, "manual.pdf", _tiny_pdf())
     with pytest.raises(IngestError):
         add_file(1, "manual.pdf", b"%PDF-1.4 broken")
