@@ -6,4 +6,15 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from api import chat, cors, widget_config  # noqa: E402,F401  (routes register on bp)
+# Routes register on bp when their modules are imported.
+from api import (  # noqa: E402,F401
+    chat,
+    cors,
+    documents,
+    openapi,
+    quivr,
+    sessions,
+    usage,
+    widget_config,
+    ws,
+)

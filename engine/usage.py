@@ -15,9 +15,13 @@ MAX_DAYS = 366
 
 
 def _counts(requests: int, input_tokens: int, output_tokens: int, cost: int) -> dict[str, Any]:
-    return {"requests": int(requests), "input_tokens": int(input_tokens),
-            "output_tokens": int(output_tokens),
-            "total_tokens": int(input_tokens) + int(output_tokens), "cost": dollars(int(cost))}
+    return {
+        "requests": int(requests),
+        "input_tokens": int(input_tokens),
+        "output_tokens": int(output_tokens),
+        "total_tokens": int(input_tokens) + int(output_tokens),
+        "cost": dollars(int(cost)),
+    }
 
 
 def usage_report(bot_id: int, start: date, end: date) -> dict[str, Any]:

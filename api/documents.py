@@ -1,0 +1,168 @@
+"""Developer document routes: list, add (text, URL or file) and delete a bot's knowledge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+import knowledge
+from api import bp
+from api.auth import Caller, authenticate, key_from_request
+from api.errors import ApiError, InvalidRequest, NotFound
+from api.keys import hash_key, key_kind
+from api.sessions import iso, page_args
+from api.validation import flag, json_body
+from models import ApiKey, Document, db, utcnow
+
+# Uploads larger than this are parsed in the background: the reply is 202 "processing".
+BACKGROUND_BYTES = 2_000_000
+FORMATS = {"text": "text", "markdown": "markdown", "md": "markdown", "html": "html"}
+
+
+def document_dict(document: Document) -> dict[str, Any]:
+    """Return a document as the API shows it."""
+    return {
+        "id": document.id,
+        "title": document.title,
+        "url": document.url,
+        "source": document.source,
+        "filename": document.filename,
+        "status": document.status,
+        "progress": document.progress,
+        "error": document.error,
+        "chunk_count": document.chunk_count,
+        "size_bytes": document.size_bytes,
+        "created_at": iso(document.created_at),
+        "updated_at": iso(document.updated_at),
+    }
+
+
+def reader() -> Caller:
+    """Authenticate a key that may read documents: any secret key of the bot."""
+    text = key_from_request()
+    scope = "documents:write"
+    if text and key_kind(text) == "secret":
+        key = db.session.execute(
+            db.select(ApiKey).where(ApiKey.key_hash == hash_key(text))
+        ).scalar_one_or_none()
+        if key is not None and scope not in key.scopes and key.scopes:
+            scope = key.scopes[0]
+    return authenticate(text, scope, request.headers.get("Origin"))
+
+
+def writer(body: dict[str, Any] | None = None) -> Caller:
+    """Authenticate a key with the documents:write scope."""
+    return authenticate(key_from_request(body), "documents:write", request.headers.get("Origin"))
+
+
+def owned(bot_id: int, document_id: int) -> Document:
+    """Return the bot's document, or 404 whether it is absent or another bot's."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.bot_id != bot_id:
+        raise NotFound("No document with that id.")
+    return document
+
+
+def text_field(body: dict[str, Any], name: str, limit: int, required: bool = False) -> str | None:
+    """Validate an optional (or required) string field of a JSON body or form."""
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise InvalidRequest(f"'{name}' is required.")
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidRequest(f"'{name}' must be text of at most {limit} characters.")
+    return value
+
+
+@bp.get("/api/v1/documents")
+def list_documents() -> Response:
+    """List the bot's documents, newest first, with their processing status."""
+    caller = reader()
+    page, per_page = page_args(50, 500)
+    rows = (
+        db.session.execute(
+            db.select(Document)
+            .where(Document.bot_id == caller.bot.id)
+            .order_by(Document.created_at.desc(), Document.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
+        )
+        .scalars()
+        .all()
+    )
+    return jsonify(
+        {
+            "success": True,
+            "documents": [document_dict(d) for d in rows[:per_page]],
+            "meta": {"current_page": page, "per_page": per_page, "has_more": len(rows) > per_page},
+        }
+    )
+
+
+@bp.get("/api/v1/documents/<int:document_id>")
+def get_document(document_id: int) -> Response:
+    """Return one document; poll it while a large upload is processing."""
+    caller = reader()
+    return jsonify({"success": True, "document": document_dict(owned(caller.bot.id, document_id))})
+
+
+@bp.post("/api/v1/documents")
+def add_document() -> Response:
+    """Add a document from a multipart file, JSON text, or a JSON URL to import."""
+    started = utcnow()
+    try:
+        if request.mimetype == "multipart/form-data":
+            document = _add_upload()
+        else:
+            document = _add_json()
+    except knowledge.IngestError as exc:
+        raise ApiError(exc.message, code=exc.code, status=exc.status) from None
+    if document.status == "processing":
+        status = 202
+    else:
+        # 201 for a new document; 200 when an existing one was replaced or unchanged.
+        status = 201 if document.created_at >= started else 200
+    return jsonify({"success": True, "document": document_dict(document)}), status
+
+
+def _add_upload() -> Document:
+    form = request.form
+    caller = writer(dict(form))
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidRequest("Send the document as a multipart field named 'file'.")
+    title = text_field(form, "title", 500)
+    url = text_field(form, "url", 2000)
+    data = upload.read()
+    background = flag(form.get("background"), "background") or len(data) > BACKGROUND_BYTES
+    return knowledge.add_file(
+        caller.bot.id, upload.filename, data, title=title, url=url, background=background
+    )
+
+
+def _add_json() -> Document:
+    body = json_body()
+    caller = writer(body)
+    url = text_field(body, "url", 2000)
+    if body.get("text") is None and url:
+        return knowledge.add_url(caller.bot.id, url)
+    title = text_field(body, "title", 500, required=True)
+    text = text_field(body, "text", 5_000_000, required=True)
+    fmt = FORMATS.get(str(body.get("format") or "text").lower())
+    if fmt is None:
+        raise InvalidRequest("'format' must be text, markdown or html.")
+    return knowledge.add_text(caller.bot.id, title, text, url=url, fmt=fmt)
+
+
+@bp.delete("/api/v1/documents/<int:document_id>")
+def remove_document(document_id: int) -> Response:
+    """Delete a document and its chunks; later answers never cite it."""
+    caller = writer()
+    owned(caller.bot.id, document_id)
+    try:
+        knowledge.delete_document(document_id)
+    except knowledge.IngestError as exc:
+        raise ApiError(exc.message, code=exc.code, status=exc.status) from None
+    return jsonify({"success": True, "document_id": document_id, "deleted": True})

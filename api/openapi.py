@@ -1,0 +1,751 @@
+"""The OpenAPI 3.1 description of every API route, and its rendered reference at /api/docs."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, send_from_directory
+
+from api import bp
+from api.keys import SCOPES
+
+Schema = dict[str, Any]
+REF = "#/components/schemas/"
+AUTH_SCHEMES = ("bearer", "apiKeyHeader", "widgetKeyHeader", "apiKeyQuery")
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": REF + name}
+
+
+def obj(
+    required: dict[str, Any],
+    optional: dict[str, Any] | None = None,
+    extra: bool = False,
+    **more: Any,
+) -> Schema:
+    """An object schema: required and optional properties; closed unless extra."""
+    schema: Schema = {
+        "type": "object",
+        "properties": {**required, **(optional or {})},
+        "required": list(required),
+        "additionalProperties": extra,
+    }
+    return {**schema, **more}
+
+
+def arr(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+STR: Schema = {"type": "string"}
+INT: Schema = {"type": "integer", "minimum": 0}
+NUM: Schema = {"type": "number", "minimum": 0}
+BOOL: Schema = {"type": "boolean"}
+TIME: Schema = {"type": "string", "format": "date-time"}
+DAY: Schema = {"type": "string", "format": "date"}
+SID: Schema = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"}
+NULLABLE_STR: Schema = {"type": ["string", "null"]}
+META = obj(
+    {
+        "current_page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1},
+        "has_more": BOOL,
+    }
+)
+COUNTS = {
+    "requests": INT,
+    "input_tokens": INT,
+    "output_tokens": INT,
+    "total_tokens": INT,
+    "cost": {**NUM, "description": "US dollars."},
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": obj(
+        {
+            "success": {"const": False},
+            "error": obj({"code": {**STR, "examples": ["invalid_request"]}, "message": STR}),
+        }
+    ),
+    "Source": obj({"title": STR, "url": NULLABLE_STR, "snippet": STR, "score": {"type": "number"}}),
+    "Usage": obj(
+        {
+            "input_tokens": INT,
+            "output_tokens": INT,
+            "total_tokens": INT,
+            "cost": {**NUM, "description": "US dollars."},
+        }
+    ),
+    "Turn": obj({"role": {"enum": ["user", "assistant"]}, "content": STR}),
+    "HeadlessChatRequest": obj(
+        {"message": {**STR, "minLength": 1, "maxLength": 4000}},
+        {"sessionId": SID, "session_id": SID},
+    ),
+    "HeadlessChatResponse": obj(
+        {
+            "sessionId": SID,
+            "message_id": STR,
+            "answer": STR,
+            "sources": arr(ref("Source")),
+            "usage": ref("Usage"),
+        }
+    ),
+    "DeveloperChatRequest": obj(
+        {"message": {**STR, "minLength": 1, "maxLength": 4000}},
+        {
+            "session_id": SID,
+            "stream": BOOL,
+            "history": {
+                **arr(ref("Turn")),
+                "maxItems": 100,
+                "description": "Stateless chat: used only when session_id is absent.",
+            },
+            "api_key": {**STR, "description": "Seed-compatible key in the body."},
+        },
+    ),
+    "DeveloperChatResponse": obj(
+        {
+            "success": {"const": True},
+            "session_id": SID,
+            "message_id": STR,
+            "answer": STR,
+            "sources": arr(ref("Source")),
+            "usage": ref("Usage"),
+        },
+        {"history": {**arr(ref("Turn")), "description": "Present in stateless mode."}},
+    ),
+    "StartEvent": obj({"type": {"const": "start"}, "sessionId": SID, "message_id": STR}),
+    "DeltaEvent": obj({"type": {"const": "delta"}, "content": STR}),
+    "SourcesEvent": obj({"type": {"const": "sources"}, "sources": arr(ref("Source"))}),
+    "EndEvent": obj(
+        {"type": {"const": "end"}, "sessionId": SID, "message_id": STR, "usage": ref("Usage")}
+    ),
+    "ErrorEvent": obj(
+        {"type": {"const": "error"}, "error": obj({"code": STR, "message": STR})},
+        {"status": INT, "retry_after": INT},
+    ),
+    "StreamEvent": {
+        "description": "One NDJSON line (or WebSocket frame). A stream is start, delta…, "
+        "sources, end — or error as its last event.",
+        "oneOf": [
+            ref(n) for n in ("StartEvent", "DeltaEvent", "SourcesEvent", "EndEvent", "ErrorEvent")
+        ],
+    },
+    "WidgetConfig": obj(
+        {
+            "title": STR,
+            "accent_color": STR,
+            "position": STR,
+            "welcome_message": STR,
+            "starter_questions": arr(STR),
+            "avatar_url": STR,
+            "bot_name": STR,
+        },
+        extra=True,
+    ),
+    "Feedback": obj({"rating": {"enum": ["up", "down"]}, "comment": STR}),
+    "FeedbackRequest": obj(
+        {"rating": {"enum": ["up", "down"]}}, {"comment": {**STR, "maxLength": 2000}}
+    ),
+    "FeedbackResponse": obj(
+        {"success": {"const": True}, "message_id": STR, "feedback": ref("Feedback")}
+    ),
+    "Message": obj(
+        {
+            "message_id": STR,
+            "role": {"enum": ["user", "assistant"]},
+            "content": STR,
+            "status": {"enum": ["complete", "interrupted", "failed"]},
+            "sources": arr(ref("Source")),
+            "created_at": TIME,
+            "feedback": {"oneOf": [ref("Feedback"), {"type": "null"}]},
+        }
+    ),
+    "Transcript": obj({"sessionId": SID, "messages": arr(ref("Message"))}),
+    "Session": obj(
+        {
+            "session_id": SID,
+            "name": STR,
+            "created_at": TIME,
+            "last_at": TIME,
+            "total_tokens": INT,
+            "preview": STR,
+            "message_count": INT,
+        },
+        {
+            "messages": {
+                **arr(ref("Message")),
+                "description": "With include_all=true, and on GET by id.",
+            }
+        },
+    ),
+    "SessionList": obj({"success": {"const": True}, "sessions": arr(ref("Session")), "meta": META}),
+    "SessionDetail": obj({"success": {"const": True}, "session": ref("Session")}),
+    "SessionDeleted": obj(
+        {"success": {"const": True}, "session_id": SID, "deleted": {"const": True}}
+    ),
+    "UsageCounts": obj(COUNTS),
+    "UsageReport": obj(
+        {
+            "success": {"const": True},
+            "start_date": DAY,
+            "end_date": DAY,
+            "usage": obj(
+                {
+                    "total_requests": INT,
+                    "total_input_tokens": INT,
+                    "total_output_tokens": INT,
+                    "total_tokens": INT,
+                    "total_cost": {**NUM, "description": "US dollars."},
+                }
+            ),
+            "by_model": arr(obj({"model": STR, **COUNTS})),
+            "by_day": {
+                **arr(obj({"date": DAY, **COUNTS})),
+                "description": "Every day of the range, oldest first, zeros included.",
+            },
+        }
+    ),
+    "Document": obj(
+        {
+            "id": INT,
+            "title": STR,
+            "url": NULLABLE_STR,
+            "source": {"enum": ["text", "file", "url"]},
+            "filename": NULLABLE_STR,
+            "status": {"enum": ["processing", "ready", "failed"]},
+            "progress": {"type": "number", "minimum": 0, "maximum": 1},
+            "error": NULLABLE_STR,
+            "chunk_count": INT,
+            "size_bytes": INT,
+            "created_at": TIME,
+            "updated_at": TIME,
+        }
+    ),
+    "DocumentList": obj(
+        {"success": {"const": True}, "documents": arr(ref("Document")), "meta": META}
+    ),
+    "DocumentResponse": obj({"success": {"const": True}, "document": ref("Document")}),
+    "DocumentText": obj(
+        {"title": {**STR, "maxLength": 500}, "text": STR},
+        {
+            "url": {**STR, "maxLength": 2000},
+            "format": {"enum": ["text", "markdown", "html"], "default": "text"},
+        },
+    ),
+    "DocumentUrl": obj(
+        {"url": {**STR, "maxLength": 2000, "description": "A public http(s) page to import."}}
+    ),
+    "DocumentUpload": obj(
+        {
+            "file": {
+                **STR,
+                "contentMediaType": "application/octet-stream",
+                "description": ".txt, .md, .html, .pdf or .docx",
+            }
+        },
+        {"title": STR, "url": STR, "background": BOOL},
+    ),
+    "DocumentDeleted": obj(
+        {"success": {"const": True}, "document_id": INT, "deleted": {"const": True}}
+    ),
+    "Chat": obj({"chat_id": SID, "chat_name": STR, "created_at": TIME, "last_at": TIME}),
+    "ChatList": obj({"chats": arr(ref("Chat"))}),
+    "ChatCreate": obj({}, {"name": {**STR, "maxLength": 300}}),
+    "ChatRename": obj({"chat_name": {**STR, "maxLength": 300}}),
+    "ChatDeleted": obj({"message": STR, "chat_id": SID, "deleted": {"const": True}}),
+    "ChatQuestion": obj({"question": {**STR, "minLength": 1, "maxLength": 4000}}),
+    "ChatAnswer": obj(
+        {
+            "chat_id": SID,
+            "message_id": STR,
+            "question": STR,
+            "assistant": STR,
+            "sources": arr(ref("Source")),
+            "usage": ref("Usage"),
+            "message_time": TIME,
+        }
+    ),
+    "ChatHistory": arr(
+        obj(
+            {
+                "chat_id": SID,
+                "message_id": STR,
+                "user_message": STR,
+                "assistant": STR,
+                "message_time": TIME,
+            },
+            {
+                "status": {"enum": ["pending", "complete", "interrupted", "failed"]},
+                "sources": arr(ref("Source")),
+            },
+        )
+    ),
+}
+
+SSE_DESCRIPTION = (
+    '`text/event-stream`. Blocks: `event: start` / `data: {"session_id","message_id"}`; '
+    '`event: message` / `data: {"content"}` per piece of text; `event: sources` / '
+    '`data: {"sources"}`; `event: end` / `data: {"session_id","message_id","usage"}`; '
+    'or `event: error` / `data: {"success": false, "error"}` as the last block. '
+    "`: ping` comment lines arrive at least every 15 s while the model is silent."
+)
+NDJSON_DESCRIPTION = (
+    "`application/x-ndjson`: one StreamEvent per line — start, delta…, sources, end; "
+    "or error as the last line."
+)
+WS_DESCRIPTION = """WebSocket (upgrade this GET). Authenticate with `?api_key=`, a key \
+header, or a first frame `{"type": "auth", "api_key": "…"}` (answered by \
+`{"type": "ready"}`) within 10 s. The handshake's `Origin` is checked before the upgrade: a \
+refused origin or key gets a plain HTTP 401/403 with the error body.
+
+Then send `{"message": "…", "session_id"?: "…"}` frames, one question at a time; each is \
+answered with the NDJSON events as text frames (start, delta…, sources, end, or error). \
+Without a session_id, a socket keeps one conversation. `{"type": "ping"}` gets \
+`{"type": "pong"}`.
+
+Errors: a bad field gets an error frame and the socket stays open. A frame that is not a \
+JSON object, a bad or revoked key, a refused origin or a limit gets an error frame, then \
+a close with code 4000 + the HTTP status (4400, 4401, 4403, 4429); binary frames close \
+with 1003, frames over the size limit (64 KiB by default) with 1009. The server pings \
+every 25 s."""
+
+
+def security(scope: str | None) -> list[dict[str, list[str]]]:
+    """Every auth form is accepted; the scope is listed as the role each requires."""
+    roles = [scope] if scope else []
+    return [{name: roles} for name in AUTH_SCHEMES]
+
+
+def json_content(schema: Schema) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def error_responses(*statuses: int) -> dict[str, Any]:
+    names = {
+        400: "Invalid request",
+        401: "Missing, malformed or revoked key",
+        403: "Origin or scope not allowed",
+        404: "Not found, or another bot's",
+        413: "Body too large",
+        415: "Not JSON",
+        429: "Rate limit or daily quota; see Retry-After",
+        502: "Upstream model error",
+        504: "Upstream model timeout",
+    }
+    return {
+        str(s): {"description": names[s], "content": json_content(ref("Error"))} for s in statuses
+    }
+
+
+def op(
+    summary: str,
+    tag: str,
+    ok: dict[str, Any],
+    *,
+    scope: str | None = "chat",
+    public: bool = False,
+    body: Schema | None = None,
+    errors: tuple[int, ...] = (401, 403),
+    params: list[dict[str, Any]] | None = None,
+    status: str = "200",
+    also: tuple[str, ...] = (),
+    description: str | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    """Build one operation; `also` lists other success statuses with the same body."""
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "tags": [tag],
+        "responses": {status: ok, **{s: ok for s in also}, **error_responses(*errors)},
+    }
+    if description:
+        operation["description"] = description
+    if not public:
+        operation["security"] = security(scope)
+    if params:
+        operation["parameters"] = params
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": json_content(body)}
+    operation.update(more)
+    return operation
+
+
+def ok(schema: Schema, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": json_content(schema)}
+
+
+def path_param(name: str, schema: Schema = SID) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def query(name: str, schema: Schema, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+PAGES = [
+    query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page, from 1."),
+    query(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+        "Items a page.",
+    ),
+]
+SSE_EXAMPLE = {
+    "text/event-stream": {
+        "schema": {"type": "string", "description": SSE_DESCRIPTION},
+        "example": 'event: start\ndata: {"session_id": "s1", "message_id": "9f…"}\n\n'
+        'event: message\ndata: {"content": "Orders ship "}\n\n'
+        'event: sources\ndata: {"sources": []}\n\n'
+        'event: end\ndata: {"session_id": "s1", "message_id": "9f…", "usage": {}}\n\n',
+    }
+}
+CHAT_ERRORS = (400, 401, 403, 413, 415, 429, 502, 504)
+
+
+def paths() -> dict[str, Any]:
+    """Every route of the API."""
+    chat_id = [path_param("chat_id")]
+    return {
+        "/v1/chat": {
+            "post": op(
+                "Ask a question (widget / headless)",
+                "Headless",
+                ok(ref("HeadlessChatResponse")),
+                body=ref("HeadlessChatRequest"),
+                errors=CHAT_ERRORS,
+            )
+        },
+        "/v1/chat/stream": {
+            "post": op(
+                "Ask a question, streamed as NDJSON",
+                "Headless",
+                {
+                    "description": NDJSON_DESCRIPTION,
+                    "content": {"application/x-ndjson": {"schema": ref("StreamEvent")}},
+                },
+                body=ref("HeadlessChatRequest"),
+                errors=CHAT_ERRORS,
+            )
+        },
+        "/v1/widget/config": {
+            "get": op("The bot's public widget settings", "Headless", ok(ref("WidgetConfig")))
+        },
+        "/v1/sessions/{sid}/messages": {
+            "get": op(
+                "A visitor's transcript (the session id is the capability)",
+                "Headless",
+                ok(ref("Transcript")),
+                params=[path_param("sid")],
+                errors=(400, 401, 403, 404),
+            )
+        },
+        "/v1/messages/{message_id}/feedback": {
+            "post": op(
+                "Rate an answer (one rating a message, changeable)",
+                "Headless",
+                ok(ref("FeedbackResponse")),
+                body=ref("FeedbackRequest"),
+                params=[path_param("message_id", STR)],
+                errors=(400, 401, 403, 404, 415),
+            )
+        },
+        "/api/v1/chat": {
+            "post": op(
+                "Ask a question: JSON, or Server-Sent Events with stream=true",
+                "Developer",
+                {
+                    "description": "JSON answer, or an SSE stream when `stream` is true.",
+                    "content": {**json_content(ref("DeveloperChatResponse")), **SSE_EXAMPLE},
+                },
+                body=ref("DeveloperChatRequest"),
+                errors=CHAT_ERRORS,
+                description="With `history` and no `session_id`, nothing is read from a stored "
+                "session and the reply carries the next `history`.",
+            )
+        },
+        "/api/v1/chat/ws": {
+            "get": op(
+                "Chat over a WebSocket",
+                "Developer",
+                {"description": "Switching Protocols; then frames as described."},
+                status="101",
+                errors=(400, 401, 403),
+                description=WS_DESCRIPTION,
+                params=[query("api_key", STR, "The key (query form).")],
+                **{
+                    "x-websocket": {
+                        "client-frames": [ref("WsAuthFrame"), ref("WsQuestionFrame")],
+                        "server-frames": ref("StreamEvent"),
+                    }
+                },
+            )
+        },
+        "/api/v1/sessions": {
+            "get": op(
+                "List sessions, most recent first",
+                "Sessions",
+                ok(ref("SessionList")),
+                scope="sessions:read",
+                errors=(400, 401, 403),
+                params=[*PAGES, query("include_all", BOOL, "Add each session's messages.")],
+            )
+        },
+        "/api/v1/sessions/{sid}": {
+            "get": op(
+                "A session with its messages and feedback",
+                "Sessions",
+                ok(ref("SessionDetail")),
+                scope="sessions:read",
+                params=[path_param("sid")],
+                errors=(400, 401, 403, 404),
+            ),
+            "delete": op(
+                "Delete a session and its messages (usage is kept)",
+                "Sessions",
+                ok(ref("SessionDeleted")),
+                scope="sessions:write",
+                params=[path_param("sid")],
+                errors=(400, 401, 403, 404),
+            ),
+        },
+        "/api/v1/usage": {
+            "get": op(
+                "Tokens and cost over a date range",
+                "Usage",
+                ok(ref("UsageReport")),
+                scope="usage:read",
+                errors=(400, 401, 403),
+                params=[
+                    query("start_date", DAY, "First day (UTC); default 29 days before end."),
+                    query("end_date", DAY, "Last day (UTC), included; default today."),
+                ],
+                description="At most 366 days a report.",
+            )
+        },
+        "/api/v1/documents": {
+            "get": op(
+                "List documents, newest first",
+                "Documents",
+                ok(ref("DocumentList")),
+                scope=None,
+                errors=(400, 401, 403),
+                params=PAGES,
+                description="Any secret key of the bot.",
+            ),
+            "post": op(
+                "Add a document: a file, text, or a URL to import",
+                "Documents",
+                ok(ref("DocumentResponse"), "Created"),
+                status="201",
+                scope="documents:write",
+                errors=(400, 401, 403, 413, 415, 502),
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"oneOf": [ref("DocumentText"), ref("DocumentUrl")]}
+                        },
+                        "multipart/form-data": {"schema": ref("DocumentUpload")},
+                    },
+                },
+                description="201 for a new document, 200 when an existing one (same title, "
+                "file name or URL) was replaced or unchanged, 202 while a large "
+                "upload is processed in the background.",
+                also=("200", "202"),
+            ),
+        },
+        "/api/v1/documents/{document_id}": {
+            "get": op(
+                "A document and its processing progress",
+                "Documents",
+                ok(ref("DocumentResponse")),
+                scope=None,
+                errors=(401, 403, 404),
+                params=[path_param("document_id", {"type": "integer"})],
+            ),
+            "delete": op(
+                "Delete a document and its chunks",
+                "Documents",
+                ok(ref("DocumentDeleted")),
+                scope="documents:write",
+                errors=(401, 403, 404),
+                params=[path_param("document_id", {"type": "integer"})],
+            ),
+        },
+        "/api/v1/openapi.json": {
+            "get": op("This document", "Reference", ok({"type": "object"}), public=True, errors=())
+        },
+        "/api/docs": {
+            "get": op(
+                "The rendered API reference",
+                "Reference",
+                {"description": "HTML", "content": {"text/html": {"schema": STR}}},
+                public=True,
+                errors=(),
+            )
+        },
+        "/chat": {
+            "get": op(
+                "List chats",
+                "Chat sessions",
+                ok(ref("ChatList")),
+                scope="sessions:read",
+                errors=(400, 401, 403),
+                params=[
+                    PAGES[0],
+                    {
+                        **PAGES[1],
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 1000,
+                            "default": 100,
+                        },
+                    },
+                ],
+            ),
+            "post": op(
+                "Start a chat",
+                "Chat sessions",
+                ok(ref("Chat")),
+                scope="sessions:write",
+                body=ref("ChatCreate"),
+                errors=(400, 401, 403, 415),
+            ),
+        },
+        "/chat/{chat_id}": {
+            "delete": op(
+                "Delete a chat",
+                "Chat sessions",
+                ok(ref("ChatDeleted")),
+                scope="sessions:write",
+                params=chat_id,
+                errors=(400, 401, 403, 404),
+            )
+        },
+        "/chat/{chat_id}/metadata": {
+            "put": op(
+                "Rename a chat",
+                "Chat sessions",
+                ok(ref("Chat")),
+                scope="sessions:write",
+                body=ref("ChatRename"),
+                params=chat_id,
+                errors=(400, 401, 403, 404, 415),
+            )
+        },
+        "/chat/{chat_id}/question": {
+            "post": op(
+                "Ask a question in a chat",
+                "Chat sessions",
+                ok(ref("ChatAnswer")),
+                body=ref("ChatQuestion"),
+                params=chat_id,
+                errors=(*CHAT_ERRORS, 404),
+            )
+        },
+        "/chat/{chat_id}/question/stream": {
+            "post": op(
+                "Ask a question in a chat, streamed as Server-Sent Events",
+                "Chat sessions",
+                {"description": "The same SSE stream as /api/v1/chat.", "content": SSE_EXAMPLE},
+                body=ref("ChatQuestion"),
+                params=chat_id,
+                errors=(*CHAT_ERRORS, 404),
+            )
+        },
+        "/chat/{chat_id}/history": {
+            "get": op(
+                "A chat's question-and-answer pairs",
+                "Chat sessions",
+                ok(ref("ChatHistory")),
+                scope="sessions:read",
+                params=chat_id,
+                errors=(400, 401, 403, 404),
+            )
+        },
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    """Return the OpenAPI document (without servers, which depend on the request)."""
+    schemas = {
+        **SCHEMAS,
+        "WsAuthFrame": obj({"type": {"const": "auth"}, "api_key": STR}),
+        "WsQuestionFrame": obj(
+            {"message": {**STR, "minLength": 1, "maxLength": 4000}},
+            {"type": {"enum": ["message", "question"]}, "session_id": SID, "sessionId": SID},
+        ),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Docent API",
+            "version": "1.0.0",
+            "description": "Ask a bot questions answered from its documents, over JSON, "
+            "NDJSON, Server-Sent Events or a WebSocket; read sessions and "
+            "usage; manage documents. Every error is "
+            '`{"success": false, "error": {"code", "message"}}`. '
+            f"Scopes: {', '.join(SCOPES)}. A guide: docs/api.md.",
+        },
+        "tags": [
+            {"name": n}
+            for n in (
+                "Headless",
+                "Developer",
+                "Sessions",
+                "Usage",
+                "Documents",
+                "Chat sessions",
+                "Reference",
+            )
+        ],
+        "paths": paths(),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "pk_… (widget, chat only, allowed origins) or "
+                    "sk_… (server side, any scope of its bot).",
+                },
+                "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+                "widgetKeyHeader": {"type": "apiKey", "in": "header", "name": "x-widget-api-key"},
+                "apiKeyQuery": {
+                    "type": "apiKey",
+                    "in": "query",
+                    "name": "api_key",
+                    "description": "Only on /api/v1 routes (also accepted as "
+                    "`api_key` in a JSON body).",
+                },
+            },
+        },
+    }
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json() -> Response:
+    """Serve the OpenAPI document, with this server as its base URL."""
+    return jsonify({**document(), "servers": [{"url": request.host_url.rstrip("/")}]})
+
+
+@bp.get("/api/docs")
+def api_docs() -> Response:
+    """Serve the rendered reference (Swagger UI, from local files)."""
+    folder = current_app.static_folder or "static"
+    response = send_from_directory(f"{folder}/apidocs", "index.html")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+    )
+    return response

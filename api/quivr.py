@@ -1,0 +1,172 @@
+"""Chat-session routes in the Quivr layout: the same conversations under /chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from api import bp
+from api.auth import authenticate, charge_message, ip_limit, key_from_request
+from api.chat import STREAM_HEADERS
+from api.errors import InvalidRequest
+from api.sessions import caller_for, delete_conversation, find_conversation, iso, page_args
+from api.streams import collect, in_background, sse
+from api.validation import json_body, message
+from engine.answer import Turn, new_session_id, prepare_turn, stream_answer
+from extensions import limiter
+from models import Conversation, Message, db, utcnow
+
+
+def chat_dict(conversation: Conversation) -> dict[str, Any]:
+    """Return a conversation as a Quivr chat."""
+    return {
+        "chat_id": conversation.session_id,
+        "chat_name": conversation.name,
+        "created_at": iso(conversation.created_at),
+        "last_at": iso(conversation.last_at),
+    }
+
+
+def chat_name(body: dict[str, Any], field: str, default: str | None = None) -> str:
+    """Validate a chat name: 1–300 characters after trimming."""
+    value = body.get(field, default)
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 300:
+        raise InvalidRequest(f"'{field}' must be 1–300 characters of text.")
+    return value.strip()
+
+
+@bp.get("/chat")
+def list_chats() -> Response:
+    """List the bot's chats, most recent first (page and per_page optional)."""
+    caller = caller_for("sessions:read")
+    page, per_page = page_args(100, 1000)
+    rows = db.session.execute(
+        db.select(Conversation)
+        .where(Conversation.bot_id == caller.bot.id)
+        .order_by(Conversation.last_at.desc(), Conversation.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).scalars()
+    return jsonify({"chats": [chat_dict(c) for c in rows]})
+
+
+@bp.post("/chat")
+def create_chat() -> Response:
+    """Start an empty chat; its chat_id is a session id every other route accepts."""
+    body = json_body(optional=True)
+    caller = caller_for("sessions:write")
+    conversation = Conversation(
+        bot_id=caller.bot.id,
+        session_id=new_session_id(),
+        name=chat_name(body, "name", "New chat"),
+        key_id=caller.key.id,
+        message_count=0,
+        total_tokens=0,
+        preview="",
+    )
+    db.session.add(conversation)
+    db.session.commit()
+    return jsonify(chat_dict(conversation))
+
+
+@bp.delete("/chat/<chat_id>")
+def delete_chat(chat_id: str) -> Response:
+    """Delete a chat and its messages for good; recorded usage is kept."""
+    caller = caller_for("sessions:write")
+    delete_conversation(find_conversation(caller.bot.id, chat_id, "chat_id"))
+    return jsonify(
+        {"message": f"Chat {chat_id} has been deleted.", "chat_id": chat_id, "deleted": True}
+    )
+
+
+@bp.put("/chat/<chat_id>/metadata")
+def rename_chat(chat_id: str) -> Response:
+    """Rename a chat."""
+    body = json_body()
+    caller = caller_for("sessions:write")
+    conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
+    conversation.name = chat_name(body, "chat_name")
+    db.session.commit()
+    return jsonify(chat_dict(conversation))
+
+
+def ask(chat_id: str) -> tuple[Turn, str]:
+    """Authenticate, validate, check the chat is ours, charge limits, commit the question."""
+    body = json_body()
+    caller = authenticate(key_from_request(), "chat", request.headers.get("Origin"))
+    conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
+    question = message(body.get("question"), "question")
+    charge_message(caller.key)
+    if not conversation.preview:
+        # A chat made empty by POST /chat takes its preview from its first question.
+        conversation.preview = question[:200]
+    return prepare_turn(caller.bot, chat_id, question, caller.key.id), question
+
+
+@bp.post("/chat/<chat_id>/question")
+@limiter.limit(ip_limit)
+def chat_question(chat_id: str) -> Response:
+    """Answer a question in a chat, in one JSON reply."""
+    turn, question = ask(chat_id)
+    result = collect(stream_answer(turn))
+    return jsonify(
+        {
+            "chat_id": chat_id,
+            "message_id": result["message_id"],
+            "question": question,
+            "assistant": result["answer"],
+            "sources": result["sources"],
+            "usage": result["usage"],
+            "message_time": iso(utcnow()),
+        }
+    )
+
+
+@bp.post("/chat/<chat_id>/question/stream")
+@limiter.limit(ip_limit)
+def chat_question_stream(chat_id: str) -> Response:
+    """Answer a question in a chat as Server-Sent Events, like /api/v1/chat with stream."""
+    turn, _ = ask(chat_id)
+    keepalive = float(current_app.config["SSE_PING_SECONDS"])
+    blocks = (
+        sse(event) if event is not None else ": ping\n\n"
+        for event in in_background(lambda: stream_answer(turn), keepalive=keepalive)
+    )
+    return Response(blocks, mimetype="text/event-stream", headers=STREAM_HEADERS)
+
+
+@bp.get("/chat/<chat_id>/history")
+def chat_history(chat_id: str) -> Response:
+    """Return a chat as question-and-answer pairs, oldest first."""
+    caller = caller_for("sessions:read")
+    conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
+    rows = db.session.execute(
+        db.select(Message).where(Message.conversation_id == conversation.id).order_by(Message.seq)
+    ).scalars()
+    pairs: list[dict[str, Any]] = []
+    answered = True
+    for row in rows:
+        if row.role == "user":
+            # Until its answer is stored, a pair carries the question's id.
+            pairs.append(
+                {
+                    "chat_id": chat_id,
+                    "message_id": row.id,
+                    "user_message": row.content,
+                    "assistant": "",
+                    "message_time": iso(row.created_at),
+                    "status": "pending",
+                    "sources": [],
+                }
+            )
+            answered = False
+        elif not answered:
+            pairs[-1].update(
+                message_id=row.id,
+                assistant=row.content,
+                status=row.status,
+                sources=row.sources or [],
+            )
+            answered = True
+    return jsonify(pairs)
