@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 MIN_SCORE = 0.5  # share of the question's weighted terms a passage must hold
 CANDIDATES = 40
 # Common words match everywhere; beyond this many matches a word stops choosing candidates.
-CANDIDATE_DF_CAP = 4000
+CANDIDATE_DF_CAP = 1500
 RRF_K = 60
 K1, B, AVG_WORDS = 1.2, 0.75, 230.0
 
