@@ -143,3 +143,25 @@ def test_widget_settings_are_escaped_in_the_dashboard(app, signed_in, bot_id):
         html = signed_in.get(path).data.decode()
         assert "<script>alert" not in html and "<img src=x" not in html
         assert not re.search(r'style="[^"]*evil', html)  # the colour never reaches CSS
+
+
+def test_same_origin_preview_requests_are_checked_as_this_server(app, client, signed_in, bot_id):
+    """Browsers leave Origin off same-origin GETs; Sec-Fetch-Site stands in for it."""
+    signed_in.get(f"/dashboard/bots/{bot_id}/widget/preview")
+    with app.app_context():
+        text = db.session.execute(db.select(ApiKey.public_text)).scalar_one()
+    same = client.get(
+        "/v1/widget/config", headers={"x-api-key": text, "Sec-Fetch-Site": "same-origin"}
+    )
+    assert same.status_code == 200
+    for site in ("cross-site", "same-site", "none"):
+        other = client.get("/v1/widget/config", headers={"x-api-key": text, "Sec-Fetch-Site": site})
+        assert other.status_code == 403
+    with app.app_context():
+        _, site_key = create_key(
+            db.session.get(Bot, bot_id), "public", origins=["https://a.example"]
+        )
+    refused = client.get(
+        "/v1/widget/config", headers={"x-api-key": site_key, "Sec-Fetch-Site": "same-origin"}
+    )
+    assert refused.status_code == 403
