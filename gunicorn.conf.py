@@ -12,3 +12,5 @@ threads = int(os.environ.get("GUNICORN_THREADS", "64"))
 timeout = 120
 graceful_timeout = 30
 accesslog = "-"
+# The path without its query string: `?api_key=` must never reach a log.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
