@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, send_from_directory
+from flask import Response, current_app, jsonify, request
 
 from api import bp
 from api.keys import SCOPES
@@ -743,8 +744,8 @@ def openapi_json() -> Response:
 @bp.get("/api/docs")
 def api_docs() -> Response:
     """Serve the rendered reference (Swagger UI, from local files)."""
-    folder = current_app.static_folder or "static"
-    response = send_from_directory(f"{folder}/apidocs", "index.html")
+    page = Path(current_app.static_folder or "static", "apidocs", "index.html")
+    response = Response(page.read_text(encoding="utf-8"), mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
     )

@@ -181,7 +181,9 @@ def serve(state: Socket) -> None:
     while True:
         db.session.close()
         data = read_frame(state.ws)
-        kind = data.get("type", "message") if data else None
+        if data is None:
+            continue
+        kind = data.get("type", "message")
         if kind == "ping":
             state.ws.send(json.dumps({"type": "pong"}))
         elif kind in ("message", "question"):

@@ -1,0 +1,286 @@
+"""The OpenAPI document: valid 3.1, covers every route, and real responses match it."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+import websocket
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from tests.browser import browser, page  # noqa: F401
+
+QUESTION = "How long does international shipping take?"
+METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH"}
+
+
+@pytest.fixture
+def spec(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json
+
+
+def template(rule: str) -> str:
+    """Turn a werkzeug rule into an OpenAPI path: /a/<int:id> → /a/{id}."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def test_document_is_valid_openapi_31(spec):
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+    assert spec["servers"] == [{"url": "http://localhost"}]
+
+
+def test_every_route_is_documented_and_nothing_else(app, spec):
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.startswith(("dashboard.", "widget.")):
+            continue
+        for method in rule.methods & METHODS:
+            routes.add((template(rule.rule), method.lower()))
+    documented = {(path, method) for path, item in spec["paths"].items() for method in item}
+    assert routes - documented == set()
+    assert documented - routes == set()
+
+
+def test_stream_formats_are_described(spec):
+    ndjson = spec["paths"]["/v1/chat/stream"]["post"]["responses"]["200"]["content"]
+    assert ndjson["application/x-ndjson"]["schema"] == {"$ref": "#/components/schemas/StreamEvent"}
+    sse = spec["paths"]["/api/v1/chat"]["post"]["responses"]["200"]["content"]
+    assert "event: message" in sse["text/event-stream"]["schema"]["description"]
+    ws = spec["paths"]["/api/v1/chat/ws"]["get"]
+    assert "101" in ws["responses"] and "4429" in ws["description"]
+    assert ws["x-websocket"]["server-frames"] == {"$ref": "#/components/schemas/StreamEvent"}
+
+
+def test_rendered_reference_uses_only_local_assets(client):
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and docs.mimetype == "text/html"
+    html = docs.get_data(as_text=True)
+    assert "https://" not in html and "http://" not in html
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert len(assets) == 4
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        response.close()
+    script = client.get("/static/apidocs/docs.js")
+    assert "/api/v1/openapi.json" in script.get_data(as_text=True)
+    script.close()
+
+
+def test_reference_renders_in_chromium(page, live_server):  # noqa: F811
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(live_server) else problems.append(f"external: {r.url}"),
+    )
+    page.goto(f"{live_server}/api/docs")
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() == 24  # one a documented operation
+    assert page.get_by_text("/api/v1/chat/ws").count() >= 1
+    assert problems == []
+
+
+class Checker:
+    """Validate real responses against the schema the document gives them."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        resource = Resource.from_contents(spec, default_specification=DRAFT202012)
+        self.registry = Registry().with_resource("urn:docent", resource)
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def schema_for(self, path, method, status, media):
+        operation = self.spec["paths"][path][method]
+        responses = operation["responses"]
+        assert str(status) in responses, f"{method} {path} answered an undocumented {status}"
+        content = responses[str(status)]["content"]
+        assert media in content, f"{method} {path} {status} is not documented as {media}"
+        return content[media]["schema"]
+
+    def validate(self, instance, schema):
+        validator = Draft202012Validator(
+            {"$ref": "urn:docent" + schema["$ref"]} if "$ref" in schema else schema,
+            registry=self.registry,
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+        validator.validate(instance)
+
+    def __call__(self, response, path, method, status=200):
+        assert response.status_code == status, response.get_data(as_text=True)
+        schema = self.schema_for(path, method, status, response.mimetype)
+        if response.mimetype == "application/json":
+            self.validate(response.json, schema)
+        elif response.mimetype == "application/x-ndjson":
+            for line in response.get_data(as_text=True).splitlines():
+                self.validate(json.loads(line), schema)
+        elif response.mimetype == "text/event-stream":
+            # Read streams to their end so no answer is left running after the test.
+            assert (
+                response.get_data(as_text=True).rstrip().split("\n\n")[-1].startswith("event: end")
+            )
+        response.close()
+        self.seen.add((path, method, str(status)))
+        return response
+
+
+def test_real_responses_match_their_schemas(app, client, spec, make_bot, make_key, live_server):
+    check = Checker(spec)
+    bot = make_bot()
+    key = make_key(bot)
+    auth = {"Authorization": f"Bearer {key}"}
+    public = make_key(bot, "public", origins=["https://shop.example"])
+    widget = {"x-widget-api-key": public, "Origin": "https://shop.example"}
+
+    answer = check(
+        client.post("/v1/chat", json={"sessionId": "s1", "message": QUESTION}, headers=widget),
+        "/v1/chat",
+        "post",
+    ).json
+    check(
+        client.post(
+            "/v1/chat/stream", json={"sessionId": "s1", "message": "Refunds?"}, headers=widget
+        ),
+        "/v1/chat/stream",
+        "post",
+    )
+    check(client.get("/v1/widget/config", headers=widget), "/v1/widget/config", "get")
+    check(
+        client.get("/v1/sessions/s1/messages", headers=widget), "/v1/sessions/{sid}/messages", "get"
+    )
+    check(
+        client.post(
+            f"/v1/messages/{answer['message_id']}/feedback",
+            json={"rating": "up", "comment": "Clear"},
+            headers=widget,
+        ),
+        "/v1/messages/{message_id}/feedback",
+        "post",
+    )
+    check(
+        client.post("/api/v1/chat", json={"message": QUESTION, "session_id": "s2"}, headers=auth),
+        "/api/v1/chat",
+        "post",
+    )
+    check(
+        client.post(
+            "/api/v1/chat",
+            json={
+                "message": QUESTION,
+                "history": [
+                    {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Hello"},
+                ],
+            },
+            headers=auth,
+        ),
+        "/api/v1/chat",
+        "post",
+    )
+    check(
+        client.post("/api/v1/chat", json={"message": QUESTION, "stream": True}, headers=auth),
+        "/api/v1/chat",
+        "post",
+    )
+    check(client.get("/api/v1/sessions?include_all=true", headers=auth), "/api/v1/sessions", "get")
+    check(client.get("/api/v1/sessions/s1", headers=auth), "/api/v1/sessions/{sid}", "get")
+    check(client.get("/api/v1/usage", headers=auth), "/api/v1/usage", "get")
+    created = check(
+        client.post("/api/v1/documents", json={"title": "Hours", "text": "9 to 5."}, headers=auth),
+        "/api/v1/documents",
+        "post",
+        201,
+    ).json
+    check(
+        client.post("/api/v1/documents", json={"title": "Hours", "text": "9 to 5."}, headers=auth),
+        "/api/v1/documents",
+        "post",
+        200,
+    )
+    check(
+        client.post(
+            "/api/v1/documents",
+            data={"file": (io.BytesIO(b"Big. " * 100), "b.txt"), "background": "1"},
+            headers=auth,
+            content_type="multipart/form-data",
+        ),
+        "/api/v1/documents",
+        "post",
+        202,
+    )
+    check(client.get("/api/v1/documents", headers=auth), "/api/v1/documents", "get")
+    doc = created["document"]["id"]
+    check(
+        client.get(f"/api/v1/documents/{doc}", headers=auth),
+        "/api/v1/documents/{document_id}",
+        "get",
+    )
+    check(
+        client.delete(f"/api/v1/documents/{doc}", headers=auth),
+        "/api/v1/documents/{document_id}",
+        "delete",
+    )
+    chat = check(client.post("/chat", json={"name": "Support"}, headers=auth), "/chat", "post").json
+    cid = chat["chat_id"]
+    check(client.get("/chat", headers=auth), "/chat", "get")
+    check(
+        client.put(f"/chat/{cid}/metadata", json={"chat_name": "Renamed"}, headers=auth),
+        "/chat/{chat_id}/metadata",
+        "put",
+    )
+    check(
+        client.post(f"/chat/{cid}/question", json={"question": QUESTION}, headers=auth),
+        "/chat/{chat_id}/question",
+        "post",
+    )
+    check(
+        client.post(f"/chat/{cid}/question/stream", json={"question": QUESTION}, headers=auth),
+        "/chat/{chat_id}/question/stream",
+        "post",
+    )
+    check(client.get(f"/chat/{cid}/history", headers=auth), "/chat/{chat_id}/history", "get")
+    check(client.delete(f"/chat/{cid}", headers=auth), "/chat/{chat_id}", "delete")
+    check(client.delete("/api/v1/sessions/s2", headers=auth), "/api/v1/sessions/{sid}", "delete")
+    check(client.get("/api/v1/openapi.json"), "/api/v1/openapi.json", "get")
+    check(client.get("/api/docs"), "/api/docs", "get")
+
+    # Errors, in SPEC's shape, with statuses the document lists.
+    check(client.get("/api/v1/sessions/nope", headers=auth), "/api/v1/sessions/{sid}", "get", 404)
+    check(client.get("/api/v1/usage?start_date=bad", headers=auth), "/api/v1/usage", "get", 400)
+    check(client.get("/api/v1/usage"), "/api/v1/usage", "get", 401)
+    check(client.get("/api/v1/usage", headers=widget), "/api/v1/usage", "get", 403)
+    check(client.post("/v1/chat", data="x", headers=widget), "/v1/chat", "post", 415)
+    check(
+        client.post("/api/v1/chat", json={"message": ""}, headers=auth), "/api/v1/chat", "post", 400
+    )
+
+    # WebSocket frames are StreamEvents; a refused handshake is an Error.
+    url = live_server.replace("http://", "ws://") + "/api/v1/chat/ws"
+    ws = websocket.create_connection(f"{url}?api_key={key}", suppress_origin=True, timeout=10)
+    ws.send(json.dumps({"message": QUESTION}))
+    frames = [json.loads(ws.recv())]
+    while frames[-1]["type"] != "end":
+        frames.append(json.loads(ws.recv()))
+    ws.send(json.dumps({"message": ""}))
+    frames.append(json.loads(ws.recv()))
+    ws.close()
+    event = {"$ref": "#/components/schemas/StreamEvent"}
+    for frame in frames:
+        check.validate(frame, event)
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(f"{url}?api_key={public}", origin="https://evil.example")
+    assert refused.value.status_code == 403
+    check.validate(json.loads(refused.value.resp_body), {"$ref": "#/components/schemas/Error"})
+    check.validate({"type": "auth", "api_key": key}, {"$ref": "#/components/schemas/WsAuthFrame"})
+
+    documented = {(p, m) for p, item in spec["paths"].items() for m in item}
+    assert {(p, m) for p, m, _ in check.seen} | {("/api/v1/chat/ws", "get")} == documented
