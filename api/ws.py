@@ -134,10 +134,10 @@ def charge_ip() -> None:
             )
 
 
-def answer(sock_state: Socket, data: dict[str, Any]) -> None:
+def answer(state: Socket, data: dict[str, Any]) -> None:
     """Answer one question frame, sending each event as it comes."""
     try:
-        caller = authenticate(sock_state.key, "chat", sock_state.origin)
+        caller = authenticate(state.key, "chat", state.origin)
     except ApiError as exc:
         raise Closing(exc) from None
     text = message(data.get("message"))
@@ -147,13 +147,13 @@ def answer(sock_state: Socket, data: dict[str, Any]) -> None:
         charge_message(caller.key)
     except ApiError as exc:
         raise Closing(exc) from None
-    turn = prepare_turn(caller.bot, sid or sock_state.session_id, text, caller.key.id)
-    sock_state.session_id = turn.session_id
+    turn = prepare_turn(caller.bot, sid or state.session_id, text, caller.key.id)
+    state.session_id = turn.session_id
     db.session.close()
     events: Iterator[Any] = in_background(lambda: stream_answer(turn))
     try:
         for event in events:
-            sock_state.ws.send(frame(event))
+            state.ws.send(frame(event))
     finally:
         # Closing early (the client went away) stores the partial answer as interrupted.
         events.close()  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.browser import browser, page  # noqa: F401
+from tests.browser import ARGS, CHROMIUM, missing
 
 QUESTION = "How long does international shipping take?"
 METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH"}
@@ -75,7 +75,25 @@ def test_rendered_reference_uses_only_local_assets(client):
     script.close()
 
 
-def test_reference_renders_in_chromium(page, live_server):  # noqa: F811
+@pytest.fixture
+def page():
+    """A Chromium page of its own, closed with the test.
+
+    Not tests.browser's session-wide browser: a second module importing that fixture
+    would start a second Playwright while the first is still running.
+    """
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium.new_page()
+        chromium.close()
+
+
+def test_reference_renders_in_chromium(page, live_server):
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
