@@ -593,9 +593,8 @@
       request("/v1/widget/config").then(function (res) { return res.json(); }).then(function (server) {
         whenReady(function () { mount(server); });
       }, function (e) {
-        if (e.status == 401 || e.status == 403) return warn(e.message);
-        warn("settings unavailable, using defaults", e);
-        whenReady(function () { mount({}); });
+        // A refused origin looks like a network error: CORS hides the 403 from us.
+        warn("not started: " + (e.status ? e.message : base + " is unreachable or does not allow this page's origin"));
       });
     }
 
