@@ -266,9 +266,11 @@ SQLITE_SEARCH_DDL = [
     "VALUES (new.id, new.title, new.heading, new.content); END",
 ]
 POSTGRES_SEARCH_DDL = [
-    "CREATE INDEX IF NOT EXISTS ix_chunks_tsv ON chunks USING GIN ("
+    # A stored tsvector: ranking reads it instead of re-parsing every candidate's text.
+    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS tsv tsvector GENERATED ALWAYS AS ("
     "to_tsvector('english', coalesce(title, '') || ' ' || coalesce(heading, '') "
-    "|| ' ' || content))",
+    "|| ' ' || content)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_chunks_tsv ON chunks USING GIN (tsv)",
 ]
 
 

@@ -11,8 +11,8 @@ from engine.answer import effective_model, record_usage
 from engine.prices import cost_micros, dollars
 from engine.prompt import build_messages
 from engine.providers import ProviderError, stream_offline, stream_openai
-from engine.retrieval import search
 from engine.tokens import count_messages, count_tokens
+from knowledge.retrieval import search
 from models import Bot, db
 
 

@@ -16,8 +16,8 @@ from engine import events
 from engine.prices import cost_micros, dollars
 from engine.prompt import build_messages
 from engine.providers import ProviderError, stream_offline, stream_openai
-from engine.retrieval import Passage, search
 from engine.tokens import count_messages, count_tokens
+from knowledge.retrieval import Passage, search
 from models import Bot, Conversation, Message, UsageDaily, db, utcnow
 
 

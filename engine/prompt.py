@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.retrieval import Passage
 from engine.tokens import count_tokens
+from knowledge.retrieval import Passage
 
 INSTRUCTIONS = (
     "Answer the visitor's question using only the numbered passages below. "

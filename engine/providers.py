@@ -9,12 +9,11 @@ from typing import Any
 
 import openai
 
-from engine.retrieval import WORD_RE, Passage
 from engine.tokens import count_messages, count_tokens
+from knowledge.retrieval import Passage, best_sentences
 
 # A provider yields ("delta", text) items and ends with one ("usage", {...}).
 Item = tuple[str, Any]
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 NOTHING_FOUND = (
     "I couldn't find anything about that in the documents I have, so I won't guess. "
     "Try rephrasing, or ask about something the documents cover."
@@ -121,21 +120,9 @@ def stream_offline(
 
 
 def compose(question: str, passages: list[Passage], most: int = 3) -> str:
-    """Quote the sentences that share the most words with the question, cited."""
-    terms = [t for t in passages[0].terms] if passages else []
-    scored: list[tuple[float, int, int, str]] = []
-    for index, passage in enumerate(passages):
-        for position, sentence in enumerate(SENTENCE_RE.split(passage.content)):
-            sentence = " ".join(sentence.split())
-            words = {w.lower() for w in WORD_RE.findall(sentence)}
-            hits = sum(
-                1 for t in terms if any(w.startswith(t[: max(4, len(t) - 2)]) for w in words)
-            )
-            if hits and len(sentence) > 20:
-                # Earlier passages and earlier sentences break ties.
-                scored.append((hits - 0.1 * index - 0.01 * position, index, position, sentence))
-    if not scored:
-        return ""
-    best = sorted(scored, reverse=True)[:most]
-    best.sort(key=lambda item: (item[1], item[2]))
-    return " ".join(f"{sentence} [{index + 1}]" for _, index, _, sentence in best)
+    """Quote the sentences that best answer the question, each cited by its passage."""
+    quotes = best_sentences(question, passages, most)
+    # Quote in reading order: by passage rank, then by where the sentence stands.
+    order = {id(p): i for i, p in enumerate(passages)}
+    quotes.sort(key=lambda q: (order[id(q.passage)], q.passage.content.find(q.text)))
+    return " ".join(f"{q.text} [{order[id(q.passage)] + 1}]" for q in quotes)

@@ -9,10 +9,8 @@ from sqlalchemy import text
 
 from models import db
 
-# Must match models.POSTGRES_SEARCH_DDL exactly, or PostgreSQL will not use the index.
-PG_VECTOR = (
-    "to_tsvector('english', coalesce(title, '') || ' ' || coalesce(heading, '') || ' ' || content)"
-)
+# The stored, GIN-indexed column that models.POSTGRES_SEARCH_DDL adds to chunks.
+PG_VECTOR = "tsv"
 COLUMNS = "c.id, c.document_id, c.title, c.heading, c.content, c.url, c.page, c.anchor"
 _STATS_TTL = 300.0
 _stats: dict[tuple[str, str], tuple[float, int]] = {}

@@ -107,7 +107,15 @@ def search(bot_id: int, query: str, limit: int = 5) -> list[Passage]:
     freqs = {w: fulltext.doc_freq(w) for w in words}
     weights: dict[str, float] = {}
     for w in words:
-        weights[stem(w)] = max(weights.get(stem(w), 0.0), idf(freqs[w], total))
+        if freqs[w]:
+            weights[stem(w)] = max(weights.get(stem(w), 0.0), idf(freqs[w], total))
+    if not weights:
+        return []
+    # A word no document holds cannot rank passages, but it still counts against the
+    # relevance floor: weigh it like a typical word of the question, not like the rarest.
+    typical = sum(weights.values()) / len(weights)
+    for w in words:
+        weights.setdefault(stem(w), typical)
     chosen, budget = [], 0
     for w in sorted((w for w in words if freqs[w]), key=freqs.get):
         if chosen and budget + freqs[w] > CANDIDATE_DF_CAP:

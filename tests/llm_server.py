@@ -8,7 +8,7 @@ The model name picks the behaviour:
 - "reset-mid": sends two chunks, then resets the TCP connection;
 - "no-finish": sends chunks, then closes cleanly with no finish reason;
 - "stall": sends one chunk, then goes silent for STALL_SECONDS;
-- "slow": sends each chunk after a pause of SLOW_SECONDS.
+- "slow" (or "slow-<anything>"): sends each chunk after a pause of SLOW_SECONDS.
 `/v1/embeddings` returns deterministic bag-of-words vectors.
 """
 
@@ -76,13 +76,13 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         try:
             self._stream(model, body, pieces)
-            self.server.outcomes.append("sent")
+            self.server.outcomes.append((model, "sent"))
         except (BrokenPipeError, ConnectionResetError):
-            self.server.outcomes.append("client closed")
+            self.server.outcomes.append((model, "client closed"))
 
     def _stream(self, model: str, body: dict[str, Any], pieces: list[str]) -> None:
         for index, piece in enumerate(pieces):
-            if model == "slow":
+            if model.startswith("slow"):
                 time.sleep(SLOW_SECONDS)
             self._event(
                 chunk(model, {"content": piece, **({"role": "assistant"} if index == 0 else {})})
@@ -177,8 +177,8 @@ class LLMServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[dict[str, Any]] = []
-        # How each stream ended: "sent" in full, or "client closed" early.
-        self.outcomes: list[str] = []
+        # How each stream ended, by model: "sent" in full, or "client closed" early.
+        self.outcomes: list[tuple[str, str]] = []
         self._flaky_lock = threading.Lock()
         self._flaky_failed = False
         self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"

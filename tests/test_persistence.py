@@ -67,8 +67,8 @@ def test_client_disconnect_keeps_partial_answer(
     llm_app, live_server, make_bot, make_key, llm, monkeypatch
 ):
     monkeypatch.setattr(server, "SLOW_SECONDS", 0.3)
-    key = make_key(make_bot(model="slow"))
-    before = len(llm.outcomes)
+    # A model name of its own, so other tests' streams cannot be mistaken for this one.
+    key = make_key(make_bot(model="slow-disconnect"))
     sock = read_until(live_server, key, b'"type": "delta"')
     sock.close()  # the visitor closes the tab
     [answer] = wait_for(lambda: answers(llm_app))
@@ -76,7 +76,8 @@ def test_client_disconnect_keeps_partial_answer(
     assert answer.content and server.REPLY.startswith(answer.content)
     assert answer.content != server.REPLY
     # The upstream call was closed rather than left to run to its end.
-    assert wait_for(lambda: llm.outcomes[before:]) == ["client closed"]
+    outcomes = wait_for(lambda: [o for m, o in llm.outcomes if m == "slow-disconnect"])
+    assert outcomes == ["client closed"]
     with llm_app.app_context():
         row = db.session.execute(db.select(UsageDaily)).scalar_one()
         assert row.requests == 1 and row.output_tokens > 0
