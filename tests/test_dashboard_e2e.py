@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from models import UsageDaily, db, utcnow
-from tests.browser import browser  # noqa: F401  (fixture)
+from tests.browser import ARGS, CHROMIUM, missing
 
 W = "docent-widget"
 FACT = (
@@ -52,8 +52,22 @@ def server(config: dict[str, Any]) -> Iterator[tuple[Any, int]]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium for this module only, so it never overlaps another suite's Playwright."""
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
-def context(browser: Any) -> Iterator[Any]:  # noqa: F811
+def context(browser: Any) -> Iterator[Any]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 860})
     ctx.set_default_timeout(15_000)
     yield ctx
@@ -186,7 +200,7 @@ def test_live_preview_runs_the_real_widget(server: tuple[Any, int], context: Any
     not os.environ.get("DOCENT_SCREENSHOTS"),
     reason="set DOCENT_SCREENSHOTS=1 to refresh docs/screenshots/dashboard-*.png",
 )
-def test_screenshots(server: tuple[Any, int], context: Any, browser: Any) -> None:  # noqa: F811
+def test_screenshots(server: tuple[Any, int], context: Any, browser: Any) -> None:
     """Capture the main pages for the documentation."""
     app, port = server
     base = f"http://127.0.0.1:{port}"
