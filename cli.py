@@ -160,8 +160,11 @@ def docs_add(bot_id: int, paths: tuple[str, ...]) -> None:
 @with_appcontext
 def seed_command() -> None:
     """Create the demo owner, bot, documents and key if missing, and print how to try them."""
+    import knowledge
     from seed import seed_demo
 
+    # Uploads a stopped server left half-processed are marked failed, with a reason.
+    knowledge.mark_interrupted()
     demo = seed_demo()
     click.echo(
         "\nDocent is ready.\n"

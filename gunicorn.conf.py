@@ -14,3 +14,12 @@ graceful_timeout = 30
 accesslog = "-"
 # The path without its query string: `?api_key=` must never reach a log.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def when_ready(server: object) -> None:
+    """Mark uploads that a stopped server left half-processed as failed."""
+    import knowledge
+    from app import create_app
+
+    with create_app().app_context():
+        knowledge.mark_interrupted()
