@@ -47,6 +47,20 @@ def key_from_request(body: dict[str, Any] | None = None) -> str | None:
     return None
 
 
+def request_origin() -> str | None:
+    """Return the request's browser origin, including same-origin GETs that omit it.
+
+    Browsers leave Origin off same-origin GET requests, so the dashboard's own preview
+    of the widget would look like a request with no browser at all. Sec-Fetch-Site is
+    set by the browser alone (pages cannot forge it), so such a request is taken as
+    coming from this server's own origin, which only a key listing it allows.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None and request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return request.host_url.rstrip("/")
+    return origin
+
+
 def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
     """Check key text, origin, scope and limits; return the caller or raise."""
     if not text:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify
 
 from api import bp
-from api.auth import Caller, authenticate, charge_message, ip_limit, key_from_request
+from api.auth import (
+    Caller,
+    authenticate,
+    charge_message,
+    ip_limit,
+    key_from_request,
+    request_origin,
+)
 from api.streams import collect, in_background, ndjson, sse
 from api.validation import flag, history, json_body, message, session_id
 from engine.answer import Turn, prepare_turn, stream_answer
@@ -20,7 +27,7 @@ def start_turn(
     body: dict[str, Any], sid: str | None, *, turns: list[dict[str, str]] | None = None
 ) -> tuple[Caller, Turn]:
     """Authenticate, validate, charge limits and commit the question: all before any byte."""
-    caller = authenticate(key_from_request(body), "chat", request.headers.get("Origin"))
+    caller = authenticate(key_from_request(body), "chat", request_origin())
     text = message(body.get("message"))
     charge_message(caller.key)
     return caller, prepare_turn(caller.bot, sid, text, caller.key.id, history=turns)

@@ -8,7 +8,7 @@ from flask import Response, jsonify, request
 
 import knowledge
 from api import bp
-from api.auth import Caller, authenticate, key_from_request
+from api.auth import Caller, authenticate, key_from_request, request_origin
 from api.errors import ApiError, InvalidRequest, NotFound
 from api.keys import hash_key, key_kind
 from api.sessions import iso, page_args
@@ -48,12 +48,12 @@ def reader() -> Caller:
         ).scalar_one_or_none()
         if key is not None and scope not in key.scopes and key.scopes:
             scope = key.scopes[0]
-    return authenticate(text, scope, request.headers.get("Origin"))
+    return authenticate(text, scope, request_origin())
 
 
 def writer(body: dict[str, Any] | None = None) -> Caller:
     """Authenticate a key with the documents:write scope."""
-    return authenticate(key_from_request(body), "documents:write", request.headers.get("Origin"))
+    return authenticate(key_from_request(body), "documents:write", request_origin())
 
 
 def owned(bot_id: int, document_id: int) -> Document:

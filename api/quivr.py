@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify
 
 from api import bp
-from api.auth import authenticate, charge_message, ip_limit, key_from_request
+from api.auth import authenticate, charge_message, ip_limit, key_from_request, request_origin
 from api.chat import STREAM_HEADERS
 from api.errors import InvalidRequest
 from api.sessions import caller_for, delete_conversation, find_conversation, iso, page_args
@@ -94,7 +94,7 @@ def rename_chat(chat_id: str) -> Response:
 def ask(chat_id: str) -> tuple[Turn, str]:
     """Authenticate, validate, check the chat is ours, charge limits, commit the question."""
     body = json_body()
-    caller = authenticate(key_from_request(), "chat", request.headers.get("Origin"))
+    caller = authenticate(key_from_request(), "chat", request_origin())
     conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
     question = message(body.get("question"), "question")
     charge_message(caller.key)

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import selectinload
 
 from api import bp
-from api.auth import Caller, authenticate, key_from_request
+from api.auth import Caller, authenticate, key_from_request, request_origin
 from api.errors import InvalidRequest, NotFound
 from api.validation import flag, session_id
 from api.widget_config import message_dict
@@ -27,7 +27,7 @@ def iso(moment: datetime | None) -> str | None:
 
 def caller_for(scope: str) -> Caller:
     """Authenticate the request's key for one scope (query-string key included)."""
-    return authenticate(key_from_request(), scope, request.headers.get("Origin"))
+    return authenticate(key_from_request(), scope, request_origin())
 
 
 def whole_number(name: str, default: int, low: int, high: int | None = None) -> int:

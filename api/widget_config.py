@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from api import bp
-from api.auth import authenticate, key_from_request
+from api.auth import authenticate, key_from_request, request_origin
 from api.errors import InvalidRequest, NotFound
 from api.validation import json_body, session_id
 from models import Bot, Conversation, Feedback, Message, db
@@ -52,14 +52,14 @@ def message_dict(message: Message) -> dict[str, Any]:
 @bp.get("/v1/widget/config")
 def widget_config() -> Response:
     """Return the settings the widget renders with."""
-    caller = authenticate(key_from_request(), "chat", request.headers.get("Origin"))
+    caller = authenticate(key_from_request(), "chat", request_origin())
     return jsonify(widget_settings(caller.bot))
 
 
 @bp.get("/v1/sessions/<sid>/messages")
 def session_messages(sid: str) -> Response:
     """Return a visitor's transcript; the session id is the visitor's capability."""
-    caller = authenticate(key_from_request(), "chat", request.headers.get("Origin"))
+    caller = authenticate(key_from_request(), "chat", request_origin())
     session_id(sid)
     conversation = db.session.execute(
         db.select(Conversation).where(
@@ -75,7 +75,7 @@ def session_messages(sid: str) -> Response:
 def message_feedback(message_id: str) -> Response:
     """Record, or change, the one rating a message can have."""
     body = json_body()
-    caller = authenticate(key_from_request(body), "chat", request.headers.get("Origin"))
+    caller = authenticate(key_from_request(body), "chat", request_origin())
     rating = body.get("rating")
     comment = body.get("comment") or ""
     if rating not in ("up", "down"):

@@ -20,7 +20,7 @@ from limits import parse_many
 from simple_websocket import Server
 
 from api import bp
-from api.auth import authenticate, charge_message, ip_limit, key_from_request
+from api.auth import authenticate, charge_message, ip_limit, key_from_request, request_origin
 from api.errors import ApiError, InvalidApiKey, InvalidRequest, OriginNotAllowed, RateLimited
 from api.origins import origin_allowed
 from api.streams import in_background, ndjson
@@ -58,7 +58,7 @@ def check_handshake() -> None:
     """Refuse a bad key or Origin with an HTTP error, before the connection is upgraded."""
     if request.endpoint != "api.chat_ws":
         return
-    origin = request.headers.get("Origin")
+    origin = request_origin()
     text = key_from_request()
     if text:
         authenticate(text, "chat", origin)
@@ -212,7 +212,7 @@ def chat_ws_plain() -> None:
 @sock.route(PATH, bp=bp)
 def chat_ws(ws: Server) -> None:
     """Serve one WebSocket connection."""
-    state = Socket(ws=ws, origin=request.headers.get("Origin"), key=g.get("ws_key"))
+    state = Socket(ws=ws, origin=request_origin(), key=g.get("ws_key"))
     try:
         serve(state)
     except Closing as closing:

@@ -115,23 +115,6 @@ def snippet(key_text: str | None) -> str:
     return f'<script src="{embed_base()}/widget.js" data-key="{key_text or "pk_…"}" async></script>'
 
 
-@bp.before_app_request
-def _same_origin_widget() -> None:
-    """Give the preview's same-origin widget requests the Origin browsers leave off.
-
-    Browsers send no Origin header on same-origin GET requests, so the real widget
-    running inside the dashboard's preview would be refused its settings. Sec-Fetch-Site
-    is set by the browser alone (pages cannot forge it), so a same-origin request is
-    checked as coming from this server's own origin, which only the preview key lists.
-    """
-    if (
-        request.path.startswith("/v1/")
-        and "HTTP_ORIGIN" not in request.environ
-        and request.headers.get("Sec-Fetch-Site") == "same-origin"
-    ):
-        request.environ["HTTP_ORIGIN"] = embed_base()
-
-
 @bp.route("/dashboard/bots/<int:bot_id>/widget", methods=["GET", "POST"])
 def appearance(bot_id: int) -> Any:
     """Edit how the widget looks, with the real widget previewed beside the form."""
