@@ -1,8 +1,10 @@
 """Real headless Chromium for end-to-end tests, shared by every browser suite.
 
-Use it from a test module with `from tests.browser import browser, page  # noqa: F401`,
-or pull `launch()` into your own fixture. Tests skip, with the reason, where Debian's
-Chromium or Playwright is missing; no browser is ever downloaded.
+Use it from a test module with
+`from tests.browser import browser_fixture, page_fixture  # noqa: F401`; tests then ask
+for `browser` (Chromium for the module) and `page` (a fresh context and tab). Tests skip,
+with the reason, where Debian's Chromium or Playwright is missing; no browser is ever
+downloaded.
 """
 
 from __future__ import annotations
@@ -36,9 +38,13 @@ def missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One Chromium for the whole session."""
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Any]:
+    """One Chromium per test module.
+
+    Module scope, not session: Playwright's sync API allows one instance at a time, and
+    other suites start their own; a module's browser is closed before the next module.
+    """
     reason = missing()
     if reason:
         pytest.skip(reason)
@@ -50,8 +56,8 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+@pytest.fixture(name="page")
+def page_fixture(browser: Any) -> Iterator[Any]:
     """A fresh, isolated browser context and page for one test."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)

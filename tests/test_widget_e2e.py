@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from models import Bot, db
-from tests.browser import browser, page  # noqa: F401  (fixtures)
+from tests.browser import browser_fixture, page_fixture  # noqa: F401  (fixtures)
 
 W = "docent-widget"
 
@@ -32,15 +32,18 @@ def api(llm_app: Any, live_server: str) -> str:
 def shop(app: Any, api: str, make_bot: Any, make_key: Any) -> Any:
     """Make a bot on a given fake model with a public key for the host site; returns its key."""
 
-    def make(model: str = "gpt-4.1-mini", origins: list[str] | None = None,
-             widget: dict[str, Any] | None = None, **key_options: Any) -> str:
+    def make(
+        model: str = "gpt-4.1-mini",
+        origins: list[str] | None = None,
+        widget: dict[str, Any] | None = None,
+        **key_options: Any,
+    ) -> str:
         bot_id = make_bot(model=model)
         with app.app_context():
             db.session.get(Bot, bot_id).widget = widget or {}
             db.session.commit()
         make.bot_id = bot_id
-        return make_key(bot_id, "public", origins=origins or ["http://localhost:*"],
-                        **key_options)
+        return make_key(bot_id, "public", origins=origins or ["http://localhost:*"], **key_options)
 
     return make
 
@@ -97,14 +100,25 @@ def origin() -> str:
     return SITE[0].url
 
 
-def host(page: Any, api: str, key: str, *, body: str = "", head: str = "", attrs: str = "",
-         headers: dict[str, str] | None = None, html_attrs: str = "", path: str = "/") -> None:
+def host(
+    page: Any,
+    api: str,
+    key: str,
+    *,
+    body: str = "",
+    head: str = "",
+    attrs: str = "",
+    headers: dict[str, str] | None = None,
+    html_attrs: str = "",
+    path: str = "/",
+) -> None:
     """Serve a host page that embeds the widget with one script tag, and load it."""
     SITE[0].html = (
         f"<!doctype html><html {html_attrs}><head><meta charset=utf-8>"
         f"<meta name=viewport content='width=device-width,initial-scale=1'>{head}</head>"
         f"<body>{body}<script src='{api}/widget.js' data-key='{key}' {attrs} async></script>"
-        "</body></html>")
+        "</body></html>"
+    )
     SITE[0].headers = headers or {}
     page.goto(origin() + path)
 
@@ -125,11 +139,14 @@ def wait_answer(page: Any, count: int = 1) -> Any:
     """Wait until `count` answers have finished; return the last answer's element."""
     page.wait_for_function(
         """n => {
-          const root = document.querySelector('docent-widget').shadowRoot;
+          const root = document.querySelector('docent-widget')?.shadowRoot;
+          if (!root) return false;
           const done = [...root.querySelectorAll('.m.a')].filter(
             m => m.querySelector('.x, .e, .n'));
           return done.length >= n && !root.querySelector('.d');
-        }""", arg=count)
+        }""",
+        arg=count,
+    )
     return page.locator(f"{W} .m.a").last
 
 
@@ -143,7 +160,7 @@ def watch(page: Any) -> dict[str, list[Any]]:
 
 
 def api_calls(log: dict[str, list[Any]], api: str) -> list[str]:
-    return [f"{r.method} {r.url[len(api):]}" for r in log["requests"] if r.url.startswith(api)]
+    return [f"{r.method} {r.url[len(api) :]}" for r in log["requests"] if r.url.startswith(api)]
 
 
 # --- Streaming, sources, persistence ---------------------------------------------------
@@ -169,7 +186,8 @@ def test_open_send_and_see_streamed_answer_with_sources(page: Any, api: str, sho
     }""")
     answer = wait_answer(page)
     assert answer.locator(".b").inner_text() == (
-        "Docent answers from your documents [1]. It streams the answer.")
+        "Docent answers from your documents [1]. It streams the answer."
+    )
     source = answer.locator(".s a").first
     assert source.inner_text() == "Shipping policy"
     assert source.get_attribute("href") == "https://shop.example/shipping-policy"
@@ -205,7 +223,7 @@ def test_transcript_survives_reload_and_navigation(page: Any, api: str, shop: An
     page.wait_for_timeout(300)
     assert not any("/v1/sessions/" in c for c in api_calls(log, api))
     launcher(page).click()
-    page.wait_for_function("""() => document.querySelector('docent-widget').shadowRoot
+    page.wait_for_function("""() => document.querySelector('docent-widget')?.shadowRoot
       .querySelectorAll('.m').length >= 3""")
     assert any("/v1/sessions/" in c for c in api_calls(log, api))
 
@@ -222,7 +240,7 @@ def test_history_comes_from_the_server(page: Any, api: str, shop: Any) -> None:
       s.msgs[1].text = 'tampered'; localStorage.setItem(k, JSON.stringify(s));
     }""")
     page.reload()
-    page.wait_for_function("""() => document.querySelector('docent-widget').shadowRoot
+    page.wait_for_function("""() => document.querySelector('docent-widget')?.shadowRoot
       .querySelector('.m.a:last-child .b')?.textContent.startsWith('Docent answers')""")
 
 
@@ -267,15 +285,17 @@ def test_keyboard_only(page: Any, api: str, shop: Any) -> None:
     assert page.evaluate("document.activeElement.shadowRoot.activeElement.className") == "ln"
 
 
-@pytest.mark.parametrize("accent", ["#ffeb3b", "#1e3a8a", "#ff5722", "#00a86b", "#777777",
-                                    "#e11d48", "#0ea5e9"])
+@pytest.mark.parametrize(
+    "accent", ["#ffeb3b", "#1e3a8a", "#ff5722", "#00a86b", "#777777", "#e11d48", "#0ea5e9"]
+)
 def test_accent_text_colour_passes_wcag_aa(page: Any, api: str, shop: Any, accent: str) -> None:
     key = shop()
     host(page, api, key, attrs=f"data-accent-color='{accent}'")
     colours = launcher(page).evaluate(
-        "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]")
+        "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]"
+    )
     back, fore = (tuple(int(x) for x in re.findall(r"\d+", c)[:3]) for c in colours)
-    assert back == tuple(int(accent[i:i + 2], 16) for i in (1, 3, 5))
+    assert back == tuple(int(accent[i : i + 2], 16) for i in (1, 3, 5))
     assert contrast(back, fore) >= 4.5
 
 
@@ -291,29 +311,32 @@ def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 # --- Safety -------------------------------------------------------------------------------
 
-XSS = "\n".join([
-    "Hello **bold** and *soft* and `code <b>`.",
-    '<img src="http://127.0.0.1:1/pixel.png" onerror="window.__pwned=1">',
-    "<svg onload=window.__pwned=2><circle r=5 /></svg>",
-    "<script>window.__pwned=3</script>",
-    "[mixed](JaVaScRiPt:window.__pwned=4)",
-    "[entity](javascript&#58;window.__pwned=5)",
-    "[tab](java\tscript:window.__pwned=6)",
-    "[data](data:text/html,<script>parent.__pwned=7</script>)",
-    "![tracker](http://127.0.0.1:1/track.gif)",
-    '<a href="javascript:window.__pwned=8">raw anchor</a>',
-    '<iframe src="javascript:parent.__pwned=9"></iframe>',
-    "[safe](https://example.com/docs?a=1&b=2) and mail [us](mailto:help@example.com)",
-    "<details open ontoggle=window.__pwned=10>x</details>",
-    "- list <b onmouseover=window.__pwned=11>item</b>",
-    "```html",
-    "<img src=x onerror=window.__pwned=12>",
-    "```",
-])
+XSS = "\n".join(
+    [
+        "Hello **bold** and *soft* and `code <b>`.",
+        '<img src="http://127.0.0.1:1/pixel.png" onerror="window.__pwned=1">',
+        "<svg onload=window.__pwned=2><circle r=5 /></svg>",
+        "<script>window.__pwned=3</script>",
+        "[mixed](JaVaScRiPt:window.__pwned=4)",
+        "[entity](javascript&#58;window.__pwned=5)",
+        "[tab](java\tscript:window.__pwned=6)",
+        "[data](data:text/html,<script>parent.__pwned=7</script>)",
+        "![tracker](http://127.0.0.1:1/track.gif)",
+        '<a href="javascript:window.__pwned=8">raw anchor</a>',
+        '<iframe src="javascript:parent.__pwned=9"></iframe>',
+        "[safe](https://example.com/docs?a=1&b=2) and mail [us](mailto:help@example.com)",
+        "<details open ontoggle=window.__pwned=10>x</details>",
+        "- list <b onmouseover=window.__pwned=11>item</b>",
+        "```html",
+        "<img src=x onerror=window.__pwned=12>",
+        "```",
+    ]
+)
 
 
-def test_hostile_answer_stream_runs_nothing_and_loads_nothing(page: Any, api: str,
-                                                              shop: Any) -> None:
+def test_hostile_answer_stream_runs_nothing_and_loads_nothing(
+    page: Any, api: str, shop: Any
+) -> None:
     # The "echo" model streams the question back three characters at a time, so
     # every tag and link above is split across chunks.
     key = shop(model="echo")
@@ -327,20 +350,21 @@ def test_hostile_answer_stream_runs_nothing_and_loads_nothing(page: Any, api: st
     page.wait_for_timeout(300)
     assert page.evaluate("window.__pwned") is None
     assert not log["errors"]
-    assets = [r.url for r in log["requests"] if r.resource_type in ("image", "document",
-                                                                     "media", "font")]
+    assets = [
+        r.url for r in log["requests"] if r.resource_type in ("image", "document", "media", "font")
+    ]
     assert assets == [origin() + "/"]
     bubble = answer.locator(".b")
     tags = set(bubble.evaluate("b => [...b.querySelectorAll('*')].map(e => e.localName)"))
     assert tags <= {"p", "br", "strong", "em", "code", "pre", "a", "ul", "ol", "li"}
-    attrs = set(bubble.evaluate(
-        "b => [...b.querySelectorAll('*')].flatMap(e => e.getAttributeNames())"))
+    attrs = set(
+        bubble.evaluate("b => [...b.querySelectorAll('*')].flatMap(e => e.getAttributeNames())")
+    )
     assert attrs <= {"href", "target", "rel", "data-lang", "start"}
     links = bubble.evaluate("""b => [...b.querySelectorAll('a')].map(
         a => [a.textContent, a.href, a.target, a.rel])""")
     # Bare URLs become links too; every link is http(s) or mailto and opens safely.
-    assert [text for text, *_ in links] == [
-        "http://127.0.0.1:1/pixel.png", "tracker", "safe", "us"]
+    assert [text for text, *_ in links] == ["http://127.0.0.1:1/pixel.png", "tracker", "safe", "us"]
     assert ["safe", "https://example.com/docs?a=1&b=2", "_blank", "noopener noreferrer"] in links
     assert ["us", "mailto:help@example.com", "_blank", "noopener noreferrer"] in links
     for _, href, target, rel in links:
@@ -378,8 +402,7 @@ def test_markdown_split_across_chunks_renders_whole(page: Any, api: str, shop: A
     assert bubble.locator("p").first.locator("code").inner_text() == "inline code"
     assert bubble.locator("ol li").all_inner_texts() == ["first", "second with bold"]
     assert bubble.locator("ul li").all_inner_texts() == ["bullet one", "bullet two"]
-    assert bubble.locator("pre code").inner_text() == (
-        'def hello():\n    return "**not bold**"')
+    assert bubble.locator("pre code").inner_text() == ('def hello():\n    return "**not bold**"')
     assert bubble.locator("pre code").get_attribute("data-lang") == "python"
     hrefs = bubble.locator("a").evaluate_all("links => links.map(a => a.href)")
     assert hrefs == ["https://example.com/a", "https://example.com/bare"]
@@ -409,19 +432,21 @@ def test_hostile_page_css_does_not_break_the_widget(page: Any, api: str, shop: A
     box = panel.bounding_box()
     assert box and box["width"] == 380 and box["height"] > 400
     styles = page.locator(f"{W} .hd").evaluate(
-        "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).fontSize]")
+        "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).fontSize]"
+    )
     assert styles[0] == "rgb(15, 94, 110)"
     ask(page, "Shipping?")
     assert "Docent answers" in wait_answer(page).inner_text()
     # And the widget leaves the host page's own styles and globals alone.
     assert page.evaluate("getComputedStyle(document.querySelector('div')).display") == "none"
-    assert page.evaluate(
-        "Object.keys(window).filter(k => /docent/i.test(k))") == ["Docent"]
+    assert page.evaluate("Object.keys(window).filter(k => /docent/i.test(k))") == ["Docent"]
 
 
-STRICT_CSP = ("default-src 'none'; script-src {api}; connect-src {api}; style-src 'self'; "
-              "img-src 'self'; base-uri 'none'; require-trusted-types-for 'script'; "
-              "trusted-types 'none'")
+STRICT_CSP = (
+    "default-src 'none'; script-src {api}; connect-src {api}; style-src 'self'; "
+    "img-src 'self'; base-uri 'none'; require-trusted-types-for 'script'; "
+    "trusted-types 'none'"
+)
 
 
 def test_strict_content_security_policy(page: Any, api: str, shop: Any) -> None:
@@ -430,8 +455,13 @@ def test_strict_content_security_policy(page: Any, api: str, shop: Any) -> None:
     page.add_init_script("""window.violations = [];
       document.addEventListener('securitypolicyviolation',
         e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));""")
-    host(page, api, key, headers={"Content-Security-Policy": STRICT_CSP.format(api=api)},
-         body="<script>window.inlineRan = true</script>")
+    host(
+        page,
+        api,
+        key,
+        headers={"Content-Security-Policy": STRICT_CSP.format(api=api)},
+        body="<script>window.inlineRan = true</script>",
+    )
     button = launcher(page)
     # The policy is really in force: the page's own inline script was blocked...
     assert page.evaluate("window.inlineRan") is None
@@ -446,8 +476,12 @@ def test_strict_content_security_policy(page: Any, api: str, shop: Any) -> None:
 
 def test_mobile_viewport_is_full_screen(browser: Any, api: str, shop: Any) -> None:
     key = shop()
-    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 667},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     try:
         tab = context.new_page()
         host(tab, api, key, body="<p>" + "Long host page. " * 400 + "</p>")
@@ -497,8 +531,7 @@ def test_stop_keeps_the_partial_answer(page: Any, api: str, shop: Any, app: Any)
     assert content.startswith("Docent answers") and not content.endswith("answer.")
 
 
-def test_upstream_failure_shows_error_and_retry(page: Any, api: str, shop: Any,
-                                                app: Any) -> None:
+def test_upstream_failure_shows_error_and_retry(page: Any, api: str, shop: Any, app: Any) -> None:
     key = shop(model="fail-500")
     log = watch(page)
     host(page, api, key)
@@ -551,8 +584,10 @@ def test_feedback_copy_and_new_conversation(browser: Any, api: str, shop: Any) -
             up.click()
         assert response.value.status == 200
         assert up.get_attribute("aria-pressed") == "true"
-        assert answer.locator("button[aria-label='Not helpful']").get_attribute(
-            "aria-pressed") == "false"
+        assert (
+            answer.locator("button[aria-label='Not helpful']").get_attribute("aria-pressed")
+            == "false"
+        )
         sid = tab.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).sid")
         history = tab.evaluate(f"""fetch('{api}/v1/sessions/{sid}/messages',
             {{headers: {{Authorization: 'Bearer {key}'}}}}).then(r => r.json())""")
@@ -564,8 +599,7 @@ def test_feedback_copy_and_new_conversation(browser: Any, api: str, shop: Any) -
 
         tab.locator(f"{W} button[aria-label='New conversation']").click()
         assert tab.locator(f"{W} .m.u").count() == 0
-        new_sid = tab.evaluate(
-            "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).sid")
+        new_sid = tab.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).sid")
         assert new_sid != sid
         assert tab.locator(f"{W} .q button").count() == 0  # the test bot has no starters
     finally:
@@ -575,12 +609,18 @@ def test_feedback_copy_and_new_conversation(browser: Any, api: str, shop: Any) -
 # --- Configuration, API, several widgets ------------------------------------------------
 
 
-def test_dashboard_settings_and_data_attribute_overrides(page: Any, api: str,
-                                                         shop: Any) -> None:
-    key = shop(widget={"title": "Shop help", "accent_color": "#00a86b", "position": "left",
-                       "welcome_message": "Welcome to the shop!",
-                       "starter_questions": ["Shipping?", "Refunds?"],
-                       "placeholder": "Type here", "labels": {"open": "Chat with us"}})
+def test_dashboard_settings_and_data_attribute_overrides(page: Any, api: str, shop: Any) -> None:
+    key = shop(
+        widget={
+            "title": "Shop help",
+            "accent_color": "#00a86b",
+            "position": "left",
+            "welcome_message": "Welcome to the shop!",
+            "starter_questions": ["Shipping?", "Refunds?"],
+            "placeholder": "Type here",
+            "labels": {"open": "Chat with us"},
+        }
+    )
     host(page, api, key, attrs="data-title='Overridden' data-starter-questions='One|Two|Three'")
     button = launcher(page)
     assert button.get_attribute("aria-label") == "Chat with us"
@@ -601,10 +641,15 @@ def test_dashboard_settings_and_data_attribute_overrides(page: Any, api: str,
 def test_javascript_api_and_events(page: Any, api: str, shop: Any) -> None:
     key = shop(model="echo")
     log = watch(page)
-    host(page, api, key, body="""<script>
+    host(
+        page,
+        api,
+        key,
+        body="""<script>
       window.seen = [];
       addEventListener('load', () => {});
-    </script>""")
+    </script>""",
+    )
     launcher(page)
     page.evaluate("""() => {
       for (const e of ['open', 'close', 'send', 'answer', 'reset'])
@@ -615,8 +660,14 @@ def test_javascript_api_and_events(page: Any, api: str, shop: Any) -> None:
     wait_answer(page)
     page.evaluate("Docent.close(); Docent.toggle(); Docent.toggle(); Docent.reset()")
     assert page.evaluate("seen") == [
-        "open", "send:ping from the page", "answer:ping from the page", "close", "open",
-        "close", "reset"]
+        "open",
+        "send:ping from the page",
+        "answer:ping from the page",
+        "close",
+        "open",
+        "close",
+        "reset",
+    ]
     assert page.evaluate("typeof Docent.on('open', () => {})") == "function"
     assert not log["errors"]
     assert any("[docent]" in line for line in log["console"])
@@ -625,9 +676,11 @@ def test_javascript_api_and_events(page: Any, api: str, shop: Any) -> None:
 def test_several_widgets_on_one_page(page: Any, api: str, shop: Any) -> None:
     first = shop(model="echo", widget={"title": "Sales"})
     second = shop(model="gpt-4.1-mini", widget={"title": "Support"})
-    body = (f"<div id=help style='height:500px'></div>"
-            f"<script src='{api}/widget.js' data-key='{second}' data-mode=inline "
-            "data-target='#help' async></script>")
+    body = (
+        f"<div id=help style='height:500px'></div>"
+        f"<script src='{api}/widget.js' data-key='{second}' data-mode=inline "
+        "data-target='#help' async></script>"
+    )
     host(page, api, first, body=body)
     page.wait_for_function("document.querySelectorAll('docent-widget').length == 2")
     assert page.evaluate("Docent.widgets.length") == 2
@@ -659,8 +712,10 @@ def test_right_to_left_and_dark_mode(browser: Any, api: str, shop: Any) -> None:
         wrap = tab.locator(f"{W} .w")
         assert wrap.get_attribute("dir") == "rtl"
         assert "dk" in wrap.get_attribute("class")
-        assert tab.locator(f"{W} .p").evaluate(
-            "el => getComputedStyle(el).backgroundColor") == "rgb(22, 24, 27)"
+        assert (
+            tab.locator(f"{W} .p").evaluate("el => getComputedStyle(el).backgroundColor")
+            == "rgb(22, 24, 27)"
+        )
         # data-theme wins over the visitor's preference.
         tab.evaluate("localStorage.clear(); sessionStorage.clear()")
         host(tab, api, key, attrs="data-theme=light data-dir=ltr", html_attrs="dir=rtl")
@@ -672,8 +727,9 @@ def test_right_to_left_and_dark_mode(browser: Any, api: str, shop: Any) -> None:
         context.close()
 
 
-def test_disallowed_origin_renders_nothing_and_throws_nothing(page: Any, api: str,
-                                                              shop: Any) -> None:
+def test_disallowed_origin_renders_nothing_and_throws_nothing(
+    page: Any, api: str, shop: Any
+) -> None:
     key = shop(origins=["https://elsewhere.example"])
     log = watch(page)
     host(page, api, key)
@@ -689,6 +745,7 @@ def test_foreign_global_is_left_alone(page: Any, api: str, shop: Any) -> None:
     log = watch(page)
     host(page, api, key, head="<script>window.Docent = {mine: true}</script>")
     launcher(page).click()
-    assert page.evaluate("JSON.stringify(window.Docent)") == json.dumps({"mine": True},
-                                                                          separators=(",", ":"))
+    assert page.evaluate("JSON.stringify(window.Docent)") == json.dumps(
+        {"mine": True}, separators=(",", ":")
+    )
     assert not log["errors"]

@@ -42,8 +42,9 @@ def test_script_gzip_variant_has_its_own_etag(client: Any) -> None:
     assert zipped.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.data) == plain.data
     assert zipped.headers["ETag"] != plain.headers["ETag"]
-    again = client.get("/widget.js", headers={"Accept-Encoding": "gzip",
-                                              "If-None-Match": zipped.headers["ETag"]})
+    again = client.get(
+        "/widget.js", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -74,10 +75,20 @@ def test_build_matches_source() -> None:
     assert not load_bundle().stale
 
 
-@pytest.mark.parametrize("pattern", [
-    r"\.innerHTML", r"\.outerHTML", r"insertAdjacentHTML", r"\beval\(", r"new Function",
-    r"document\.write", r"\.style\.", r"setAttribute\(\"style\"", r"\bsetTimeout\(\"",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"\.innerHTML",
+        r"\.outerHTML",
+        r"insertAdjacentHTML",
+        r"\beval\(",
+        r"new Function",
+        r"document\.write",
+        r"\.style\.",
+        r"setAttribute\(\"style\"",
+        r"\bsetTimeout\(\"",
+    ],
+)
 def test_source_never_builds_html_from_strings(pattern: str) -> None:
     assert not re.search(pattern, SOURCE.read_text()), pattern
 
@@ -94,8 +105,9 @@ def test_demo_on_api_host_redirects_to_another_origin(client: Any) -> None:
     assert response.headers["Location"] == "http://localhost:5000/demo/"
 
 
-def test_demo_page_embeds_widget_from_the_api_origin(client: Any, make_bot: Any,
-                                                      make_key: Any) -> None:
+def test_demo_page_embeds_widget_from_the_api_origin(
+    client: Any, make_bot: Any, make_key: Any
+) -> None:
     bot = make_bot()
     key = make_key(bot, "public", origins=["http://localhost:*"])
     response = client.get("/demo/?theme=dark&dir=rtl", base_url="http://localhost:5000")
@@ -119,7 +131,8 @@ def test_demo_help_page_is_inline(client: Any, make_bot: Any, make_key: Any) -> 
 def test_demo_ignores_unknown_options(client: Any, make_bot: Any, make_key: Any) -> None:
     make_key(make_bot(), "public", origins=["http://localhost:*"])
     html = client.get('/demo/?theme="><script>', base_url="http://localhost:5000").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "data-theme" not in html
     assert '"><script>' not in html
 
