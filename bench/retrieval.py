@@ -189,6 +189,8 @@ def main() -> None:
             latency(bot.id, queries[:20])  # warm caches
             p50, p95 = latency(bot.id, queries)
             print(f"latency       {count} chunks: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        # End the session's open read transaction, or PostgreSQL's DROP waits on it forever.
+        db.session.remove()
         db.drop_all()
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy import Select, exists, or_
 
+from api.widget_config import message_dict
 from dashboard import bp
 from dashboard.access import owned, owned_bot
 from dashboard.bots import PREVIEW_KEY_NAME
@@ -152,22 +153,15 @@ def delete_conversation(bot_id: int, conversation_id: int) -> Response:
 
 
 def message_record(message: Message) -> dict[str, Any]:
-    """Return a message as exported."""
-    feedback = message.feedback
+    """Return a message as exported: what API clients see, plus its usage and error."""
     return {
-        "message_id": message.id,
-        "role": message.role,
-        "content": message.content,
-        "status": message.status,
+        **message_dict(message),
         "error": message.error,
-        "sources": message.sources or [],
         "model": message.model,
         "input_tokens": message.input_tokens,
         "output_tokens": message.output_tokens,
         "cost": dollars(message.cost_micros),
         "latency_ms": message.latency_ms,
-        "created_at": message.created_at.isoformat() + "Z",
-        "feedback": {"rating": feedback.rating, "comment": feedback.comment} if feedback else None,
     }
 
 

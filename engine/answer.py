@@ -150,7 +150,13 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
             started,
         )
         raise
-    except ProviderError as exc:
+    except Exception as exc:
+        if isinstance(exc, ProviderError):
+            code, message, status = "upstream_error", exc.message, exc.status
+        else:
+            current_app.logger.exception("Answer failed for session %s", turn.session_id)
+            code, status = "internal_error", 500
+            message = "The answer could not be completed because of a server error."
         _finish(
             turn,
             bot,
@@ -160,25 +166,9 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
             messages,
             usage,
             started,
-            error={"code": "upstream_error", "message": exc.message},
+            error={"code": code, "message": message},
         )
-        yield events.error("upstream_error", exc.message, exc.status)
-    except Exception:
-        current_app.logger.exception("Answer failed for session %s", turn.session_id)
-        db.session.rollback()
-        message = "The answer could not be completed because of a server error."
-        _finish(
-            turn,
-            bot,
-            "failed",
-            parts,
-            [],
-            messages,
-            usage,
-            started,
-            error={"code": "internal_error", "message": message},
-        )
-        yield events.error("internal_error", message, 500)
+        yield events.error(code, message, status)
 
 
 def _finish(

@@ -1,27 +1,10 @@
-"""Token counting with an offline BPE table (o200k_base, shipped in bpe-openai)."""
+"""Prompt token counts, with the offline o200k_base table the knowledge base uses."""
 
 from __future__ import annotations
 
-import warnings
-from functools import lru_cache
-from typing import Any
+from knowledge.tokens import count_tokens
 
-
-@lru_cache(maxsize=1)
-def _encoding() -> Any:
-    # bpe-openai reads its bundled tables with a deprecated importlib call.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import bpe_openai
-
-        return bpe_openai.get_encoding("o200k_base")
-
-
-def count_tokens(text: str) -> int:
-    """Return the number of tokens in text."""
-    if not text:
-        return 0
-    return len(_encoding().encode(text))
+__all__ = ["count_messages", "count_tokens"]
 
 
 def count_messages(messages: list[dict[str, str]]) -> int:
