@@ -688,6 +688,7 @@ def test_several_widgets_on_one_page(page: Any, api: str, shop: Any) -> None:
     floating = page.locator("body > docent-widget")
     inline.locator(".p").wait_for()
     assert inline.locator(".ln").count() == 0
+    assert inline.locator(".p").bounding_box()["height"] == 500  # fills its target
     assert inline.locator(".hd h2").inner_text() == "Support"
     floating.locator(".ln").click()
     assert floating.locator(".hd h2").inner_text() == "Sales"

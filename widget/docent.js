@@ -34,7 +34,7 @@
     ".ln{bottom:20px;width:56px;height:56px;border-radius:50%;justify-content:center;background:var(--ac);color:var(--on);box-shadow:0 4px 14px #0004}" +
     ".ln svg{width:26px;height:26px}" +
     ".p{bottom:88px;width:380px;height:min(640px,calc(100vh - 110px));display:flex;flex-direction:column;background:var(--bg);border:1px solid var(--bd);border-radius:16px;box-shadow:0 12px 40px #0004;overflow:hidden}" +
-    ".in .p{position:relative;inset:auto;width:100%;height:100%;min-height:420px;box-shadow:none;z-index:auto}" +
+    ".in,.in .p{height:100%}.in .p{position:relative;inset:auto;width:100%;min-height:420px;box-shadow:none;z-index:auto}" +
     "@media(max-width:480px){.w:not(.in) .p{inset:0;width:100%;height:100%;border:0;border-radius:0}textarea{font-size:16px}}" +
     ".hd{display:flex;align-items:center;gap:8px;padding:10px;padding-inline-start:16px;background:var(--ac);color:var(--on)}" +
     ".hd h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" +
