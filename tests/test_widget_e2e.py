@@ -750,3 +750,25 @@ def test_foreign_global_is_left_alone(page: Any, api: str, shop: Any) -> None:
         {"mine": True}, separators=(",", ":")
     )
     assert not log["errors"]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "{not json",
+        '{"sid": "<bad id>", "msgs": []}',
+        '{"sid": "abc", "msgs": [null, {"role": "user"}, {"role": "user", "text": 5}]}',
+        '{"sid": "abc", "msgs": "nope"}',
+    ],
+)
+def test_corrupt_local_storage_is_ignored(page: Any, api: str, shop: Any, stored: str) -> None:
+    key = shop()
+    log = watch(page)
+    page.add_init_script(f"localStorage.setItem('docent:{key}:', {json.dumps(stored)})")
+    host(page, api, key)
+    launcher(page).click()
+    ask(page, "Shipping?")
+    assert "Docent answers" in wait_answer(page).inner_text()
+    sid = page.evaluate(f"JSON.parse(localStorage.getItem('docent:{key}:')).sid")
+    assert re.fullmatch(r"[\w.:-]{1,128}", sid)
+    assert not log["errors"]

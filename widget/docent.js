@@ -297,7 +297,10 @@
     function load() {
       try {
         var s = JSON.parse(localStorage.getItem(storeKey));
-        if (s && /^[\w.:-]{1,128}$/.test(s.sid) && Array.isArray(s.msgs)) return s;
+        if (s && /^[\w.:-]{1,128}$/.test(s.sid) && Array.isArray(s.msgs)) {
+          s.msgs = s.msgs.filter(function (m) { return m && typeof m.text == "string"; });
+          return s;
+        }
       } catch (_) {}
       return { sid: uid(), msgs: [] };
     }
