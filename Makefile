@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test lint serve clean
+.PHONY: run test lint widget clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Rebuild widget/docent.min.js (what /widget.js serves) from widget/docent.js.
+widget:
+	cd widget && npm ci && npm run build
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -158,33 +158,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
+    import dashboard
+    import widget
     from api import bp as api_bp
     from api import errors
 
     errors.register(app)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
-    _register_optional(app, csrf)
+    app.register_blueprint(widget.bp)
+    app.register_blueprint(dashboard.bp)
 
     from cli import register as register_cli
 
     register_cli(app)
     return app
-
-
-def _register_optional(app: Flask, csrf: Any) -> None:
-    """Register the blueprints of the widget and the dashboard."""
-    import importlib
-
-    for name in ("widget", "dashboard"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
 
 
 def __getattr__(name: str) -> Flask:

@@ -33,11 +33,26 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Paths whose responses never depend on the owner's cookie: keys authenticate them.
+COOKIELESS_PATHS = ("/widget.js", "/v1/", "/api/v1/", "/chat")
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS."""
+    """Mark the session cookie Secure over HTTPS; keep `Vary: Cookie` off machine routes."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        super().save_session(app, session, response)
+        # Flask-Login peeks at the session on every request, which makes Flask add
+        # `Vary: Cookie`; on the widget script that would defeat shared caches.
+        if not session and request.path.startswith(COOKIELESS_PATHS):
+            kept = [v for v in response.vary if v.lower() != "cookie"]
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+            else:
+                del response.headers["Vary"]
 
 
 def password_stamp(user: User) -> str:

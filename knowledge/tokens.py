@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from functools import lru_cache
 from typing import Any
@@ -10,10 +11,14 @@ from typing import Any
 _PIECE_CHARS = 100_000
 
 
+_loading = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _encoding() -> Any:
     # bpe-openai loads its tables with a deprecated importlib call; not ours to fix.
-    with warnings.catch_warnings():
+    # catch_warnings() swaps process-wide filters, so two threads must not load at once.
+    with _loading, warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import bpe_openai
 
