@@ -28,8 +28,8 @@ def _key_allows(origin: str) -> bool:
     return key is not None and origin_allowed(origin, key.origins)
 
 
-def _any_key_allows(origin: str) -> bool:
-    """Tell whether any live key allows the origin (preflights carry no key)."""
+def any_key_allows(origin: str) -> bool:
+    """Tell whether any live key allows the origin (preflights and handshakes carry none)."""
     lists = db.session.execute(
         db.select(ApiKey.origins).where(ApiKey.revoked_at.is_(None))
     ).scalars()
@@ -43,7 +43,7 @@ def preflight() -> Response | None:
         return None
     response = Response(status=204)
     origin = request.headers.get("Origin")
-    if origin and _any_key_allows(origin):
+    if origin and any_key_allows(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS

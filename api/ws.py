@@ -21,14 +21,14 @@ from simple_websocket import Server
 
 from api import bp
 from api.auth import authenticate, charge_message, ip_limit, key_from_request, request_origin
+from api.cors import any_key_allows
 from api.errors import ApiError, InvalidApiKey, InvalidRequest, OriginNotAllowed, RateLimited
-from api.origins import origin_allowed
 from api.streams import in_background, ndjson
 from api.validation import message, session_id
 from engine.answer import prepare_turn, stream_answer
 from engine.events import Event
 from extensions import limiter, sock
-from models import ApiKey, db
+from models import db
 
 PATH = "/api/v1/chat/ws"
 # flask-sock's SOCK_SERVER_OPTIONS; DOCENT_SOCK_SERVER_OPTIONS='{"ping_interval": 10}' overrides.
@@ -43,14 +43,6 @@ UNSUPPORTED_DATA = 1003
 def _defaults(state: BlueprintSetupState) -> None:
     config = state.app.config
     config["SOCK_SERVER_OPTIONS"] = {**DEFAULT_OPTIONS, **(config.get("SOCK_SERVER_OPTIONS") or {})}
-
-
-def any_key_allows(origin: str) -> bool:
-    """Tell whether some live key allows the origin (the key itself comes later)."""
-    lists = db.session.execute(
-        db.select(ApiKey.origins).where(ApiKey.revoked_at.is_(None))
-    ).scalars()
-    return any(origin_allowed(origin, allowed) for allowed in lists)
 
 
 @bp.before_request

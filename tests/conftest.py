@@ -185,3 +185,15 @@ def make_key(app: Flask) -> Any:
             return key_text
 
     return make
+
+
+@pytest.fixture
+def bot(make_bot: Any) -> int:
+    """A bot with the default shop documents."""
+    return make_bot()
+
+
+@pytest.fixture
+def auth(bot: int, make_key: Any) -> dict[str, str]:
+    """Headers carrying a full-scope secret key of `bot`."""
+    return {"Authorization": f"Bearer {make_key(bot)}"}

@@ -12,16 +12,6 @@ from models import Chunk, Document, db
 WARRANTY = "Every kettle carries a warranty of three years covering the heating element."
 
 
-@pytest.fixture
-def bot(make_bot):
-    return make_bot()
-
-
-@pytest.fixture
-def auth(bot, make_key):
-    return {"Authorization": f"Bearer {make_key(bot)}"}
-
-
 def add_text(client, auth, title="Warranty", text=WARRANTY, **extra):
     return client.post(
         "/api/v1/documents", json={"title": title, "text": text, **extra}, headers=auth

@@ -9,16 +9,6 @@ import pytest
 QUESTION = "How long does international shipping take?"
 
 
-@pytest.fixture
-def bot(make_bot):
-    return make_bot()
-
-
-@pytest.fixture
-def auth(bot, make_key):
-    return {"Authorization": f"Bearer {make_key(bot)}"}
-
-
 def new_chat(client, auth, name="Support"):
     response = client.post("/chat", json={"name": name}, headers=auth)
     assert response.status_code == 200, response.json

@@ -9,16 +9,6 @@ from models import Conversation, Feedback, Message, UsageDaily, db
 QUESTION = "How long does international shipping take?"
 
 
-@pytest.fixture
-def bot(make_bot):
-    return make_bot()
-
-
-@pytest.fixture
-def auth(bot, make_key):
-    return {"Authorization": f"Bearer {make_key(bot)}"}
-
-
 def ask(client, auth, sid, text=QUESTION):
     response = client.post("/api/v1/chat", json={"message": text, "session_id": sid}, headers=auth)
     assert response.status_code == 200, response.json

@@ -13,16 +13,6 @@ from models import Message, UsageDaily, db, utcnow
 QUESTION = "How long does international shipping take?"
 
 
-@pytest.fixture
-def bot(make_bot):
-    return make_bot()
-
-
-@pytest.fixture
-def auth(bot, make_key):
-    return {"Authorization": f"Bearer {make_key(bot)}"}
-
-
 def add_usage(app, bot, day, model, requests, inp, out, micros, key_id=0):
     with app.app_context():
         db.session.add(

@@ -11,11 +11,6 @@ from models import Conversation, Message, UsageDaily, db
 QUESTION = "How long does international shipping take?"
 
 
-@pytest.fixture
-def auth(make_bot, make_key):
-    return {"Authorization": f"Bearer {make_key(make_bot())}"}
-
-
 def ndjson_events(response):
     return [json.loads(line) for line in response.get_data(as_text=True).splitlines() if line]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from api.keys import key_kind
 from models import ApiKey, Bot, Document, User, db
 
@@ -105,47 +107,26 @@ def test_default_model_from_setting(app, runner):
         assert db.session.get(Bot, bot["bot_id"]).model == "my-local-model"
 
 
-def test_cli_errors_are_clear(app, runner, tmp_path):
-    cases = [
-        (["users", "create", "--email", "a@b.c", "--password", "short"], "at least 8"),
-        (["bots", "create", "--name", "X", "--owner", "nobody@x.y"], "No owner"),
-        (["keys", "create", "--bot", "999", "--kind", "public"], "No bot"),
-        (["keys", "revoke", "999"], "No key"),
-    ]
-    for args, message in cases:
-        result = runner.invoke(args=args)
-        assert result.exit_code != 0 and message in result.output
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("users create --email a@b.c --password short", "at least 8"),
+        ("bots create --name X --owner nobody@x.y", "No owner"),
+        ("keys create --bot 999 --kind public", "No bot"),
+        ("keys revoke 999", "No key"),
+        ("keys create --bot {bot} --kind public --origin not-an-origin", "origin"),
+        ("keys create --bot {bot} --kind public --scope usage:read", "chat"),
+        ("keys create --bot {bot} --kind secret --rate-limit lots", "30/minute"),
+        ("docs add --bot {bot} {empty}", "empty.txt"),
+    ],
+)
+def test_cli_errors_are_clear(app, runner, tmp_path, args, message):
     bot = run_json(runner, "bots", "create", "--name", "B")
-    bad_origin = runner.invoke(
-        args=[
-            "keys",
-            "create",
-            "--bot",
-            str(bot["bot_id"]),
-            "--kind",
-            "public",
-            "--origin",
-            "not an origin",
-        ]
-    )
-    assert bad_origin.exit_code != 0 and "origin" in bad_origin.output
-    bad_scope = runner.invoke(
-        args=[
-            "keys",
-            "create",
-            "--bot",
-            str(bot["bot_id"]),
-            "--kind",
-            "public",
-            "--scope",
-            "usage:read",
-        ]
-    )
-    assert bad_scope.exit_code != 0 and "chat" in bad_scope.output
     empty = tmp_path / "empty.txt"
     empty.write_text("")
-    result = runner.invoke(args=["docs", "add", "--bot", str(bot["bot_id"]), str(empty)])
-    assert result.exit_code != 0 and "empty.txt" in result.output
+    result = runner.invoke(args=args.format(bot=bot["bot_id"], empty=empty).split())
+    assert result.exit_code != 0
+    assert message in result.output
 
 
 def test_seed_is_idempotent(app, runner):
