@@ -123,14 +123,12 @@ def validate_config(config: Any) -> None:
                 raise ValueError
         except (TypeError, ValueError):
             raise ConfigError(f"DOCENT_{name} must be a positive number of seconds.") from None
-    try:
-        config["PRICE_TABLE"] = price_table(
-            config["PRICES"] if isinstance(config["PRICES"], dict) else {}
-        )
-    except ValueError as exc:
-        raise ConfigError(f"DOCENT_PRICES is invalid: {exc}") from None
     if not isinstance(config["PRICES"], dict):
         raise ConfigError('DOCENT_PRICES must be a JSON object like {"my-model": [0.5, 1.5]}.')
+    try:
+        config["PRICE_TABLE"] = price_table(config["PRICES"])
+    except ValueError as exc:
+        raise ConfigError(f"DOCENT_PRICES is invalid: {exc}") from None
     if "://" not in config["SQLALCHEMY_DATABASE_URI"]:
         raise ConfigError(
             "DATABASE_URL must be a SQLAlchemy URL like postgresql+psycopg://user@host/db."
