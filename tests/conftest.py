@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,9 +82,22 @@ def app(config: dict[str, Any]) -> Iterator[Flask]:
         else:
             db.create_all()
     yield application
+    _wait_for_workers()
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _wait_for_workers(seconds: float = 15.0) -> None:
+    """Let answer and ingestion threads of the finished test store their results.
+
+    A worker that outlives its test would hand its connection back to a pool that
+    has been disposed, and the connection would then be garbage-collected open.
+    """
+    deadline = time.monotonic() + seconds
+    for thread in threading.enumerate():
+        if thread.name.startswith("docent-") and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture

@@ -31,25 +31,19 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 @pytest.fixture
-def server(config: dict[str, Any]) -> Iterator[tuple[Any, int]]:
+def server(config: dict[str, Any], request: Any) -> Iterator[tuple[Any, int]]:
     """The real app with CSRF on, served over HTTP on loopback; yields (app, port)."""
     from werkzeug.serving import make_server
 
-    from app import create_app
-
     config["WTF_CSRF_ENABLED"] = True
-    application = create_app(config)
-    with application.app_context():
-        db.create_all()
+    # The shared `app` fixture gives empty tables on SQLite and PostgreSQL alike.
+    application = request.getfixturevalue("app")
     http = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     yield application, http.server_port
     http.shutdown()
     http.server_close()
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -137,13 +137,10 @@ def test_best_sentences_quote_the_answer(bot):
     assert best_sentences("unrelated words", [], 3) == []
 
 
-def test_hybrid_search_with_embeddings(config, llm):
+def test_hybrid_search_with_embeddings(config, llm, request):
     config.update(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=llm.url, EMBEDDINGS_MODEL="test-embed")
-    from app import create_app
-
-    app = create_app(config)
+    app = request.getfixturevalue("app")  # after the config change, with empty tables
     with app.app_context():
-        db.create_all()
         bot = Bot(name="Hybrid", model="m")
         db.session.add(bot)
         db.session.commit()
@@ -154,5 +151,3 @@ def test_hybrid_search_with_embeddings(config, llm):
         assert passages[0].heading == "Shop help > Gift cards"
         assert passages[0].similarity is not None and 0 < passages[0].score <= 1
         assert search(bot.id, "capital of France") == []
-        db.session.remove()
-        db.engine.dispose()

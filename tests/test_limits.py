@@ -69,15 +69,12 @@ def test_per_ip_limit_counts_each_client_separately(tight_ip, client, make_bot, 
     assert other.status_code == 200
 
 
-def test_trusted_proxy_hops(config, make_bot, make_key):
+@pytest.fixture
+def behind_proxy(config):
     config.update(RATE_LIMIT_IP="1/minute", TRUSTED_PROXIES=1)
-    from app import create_app
-    from models import db
 
-    application = create_app(config)
-    with application.app_context():
-        db.create_all()
-    client = application.test_client()
+
+def test_trusted_proxy_hops(behind_proxy, client, make_bot, make_key):
     key = make_key(make_bot())
     first = ask(client, key, **{"X-Forwarded-For": "203.0.113.1"})
     second = ask(client, key, **{"X-Forwarded-For": "203.0.113.2"})
