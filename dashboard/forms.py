@@ -171,8 +171,20 @@ class AppearanceForm(FlaskForm):
                 )
 
 
-class KeyForm(FlaskForm):
+class KeySettingsForm(FlaskForm):
+    """What a key's owner may set and later change: everything but its kind and text."""
+
     name = StringField("Name", validators=[Length(max=200)])
+    origins = TextAreaField("Allowed origins (one a line)", validators=[Length(max=10000)])
+    scopes = MultiCheckboxField(
+        "Scopes (secret keys)", choices=[SelectChoice(s, s) for s in SCOPES], default=list(SCOPES)
+    )
+    rate_limit = StringField("Rate limit", validators=[Optional(), Length(max=64)])
+    daily_quota = IntegerField("Daily message quota", validators=[Optional(), NumberRange(min=1)])
+    allow_no_origin = BooleanField("Create it without origins")
+
+
+class KeyForm(KeySettingsForm):
     kind = RadioField(
         "Kind",
         choices=[
@@ -181,10 +193,7 @@ class KeyForm(FlaskForm):
         ],
         default="public",
     )
-    origins = TextAreaField("Allowed origins (one a line)", validators=[Length(max=10000)])
-    scopes = MultiCheckboxField(
-        "Scopes (secret keys)", choices=[SelectChoice(s, s) for s in SCOPES], default=list(SCOPES)
-    )
-    rate_limit = StringField("Rate limit", validators=[Optional(), Length(max=64)])
-    daily_quota = IntegerField("Daily message quota", validators=[Optional(), NumberRange(min=1)])
-    allow_no_origin = BooleanField("Create it without origins")
+
+
+class KeyEditForm(KeySettingsForm):
+    allow_no_origin = BooleanField("Save it without origins")

@@ -230,15 +230,17 @@
     }
   }
 
-  // Key form: scopes only for secret keys; warn while a public key has no origins.
+  // Key forms: scopes only for secret keys; warn while a public key has no origins.
   var keyForm = $("[data-key-form]");
   if (keyForm) {
     var origins = $("textarea[name=origins]", keyForm);
     var warning = $("[data-empty-origins]", keyForm);
     var scopes = $("[data-secret-only]", keyForm);
     var update = function () {
-      var kind = (keyForm.querySelector("input[name=kind]:checked") || {}).value;
-      scopes.hidden = kind !== "secret";
+      // An existing key's kind is fixed: the edit form names it instead of offering a choice.
+      var kind = keyForm.getAttribute("data-key-kind") ||
+        (keyForm.querySelector("input[name=kind]:checked") || {}).value;
+      if (scopes) scopes.hidden = kind !== "secret";
       warning.hidden = !(kind === "public" && !origins.value.trim());
     };
     keyForm.addEventListener("input", update);
