@@ -6,6 +6,8 @@ import hashlib
 import secrets
 import zlib
 
+from limits import parse_many
+
 from models import ApiKey, Bot, db
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -51,6 +53,14 @@ def hash_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def check_rate_limit(text: str) -> None:
+    """Refuse a rate limit that Flask-Limiter cannot read (one or more, like '30/minute')."""
+    try:
+        parse_many(text)
+    except ValueError:
+        raise ValueError(f"Rate limit {text!r} is not like '30/minute'.") from None
+
+
 def create_key(
     bot: Bot,
     kind: str,
@@ -73,12 +83,7 @@ def create_key(
     if kind == "public" and set(scopes) - set(PUBLIC_SCOPES):
         raise ValueError("A public key can only have the 'chat' scope.")
     if rate_limit:
-        from limits import parse
-
-        try:
-            parse(rate_limit)
-        except ValueError:
-            raise ValueError(f"Rate limit {rate_limit!r} is not like '30/minute'.") from None
+        check_rate_limit(rate_limit)
     if daily_quota is not None and daily_quota < 1:
         raise ValueError("A daily quota must be a positive number of messages.")
     normalised = list(dict.fromkeys(normalise_origin(o) for o in origins or []))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
-from limits import parse
 from werkzeug.wrappers import Response
 
-from api.keys import PUBLIC_SCOPES, SCOPES, create_key
+from api.keys import PUBLIC_SCOPES, SCOPES, check_rate_limit, create_key
 from api.origins import normalise_origin
 from dashboard import bp
 from dashboard.access import owned, owned_bot
@@ -94,9 +93,9 @@ def key_settings(form: KeySettingsForm, kind: str) -> dict[str, Any]:
     rate_limit = (form.rate_limit.data or "").strip() or None
     if rate_limit:
         try:
-            parse(rate_limit)
-        except ValueError:
-            form.rate_limit.errors.append(f"Rate limit {rate_limit!r} is not like '30/minute'.")
+            check_rate_limit(rate_limit)
+        except ValueError as exc:
+            form.rate_limit.errors.append(str(exc))
             raise Refused from None
     return {
         "name": name,
