@@ -11,7 +11,7 @@ from api import bp
 from api.auth import Caller, authenticate, key_from_request, request_origin
 from api.errors import ApiError, InvalidRequest, NotFound
 from api.keys import hash_key, key_kind
-from api.sessions import iso, page_args
+from api.sessions import iso, page_of
 from api.validation import flag, json_body
 from models import ApiKey, Document, db, utcnow
 
@@ -80,23 +80,18 @@ def text_field(body: dict[str, Any], name: str, limit: int, required: bool = Fal
 def list_documents() -> Response:
     """List the bot's documents, newest first, with their processing status."""
     caller = reader()
-    page, per_page = page_args(50, 500)
-    rows = (
-        db.session.execute(
-            db.select(Document)
-            .where(Document.bot_id == caller.bot.id)
-            .order_by(Document.created_at.desc(), Document.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
-        )
-        .scalars()
-        .all()
+    rows, meta = page_of(
+        db.select(Document)
+        .where(Document.bot_id == caller.bot.id)
+        .order_by(Document.created_at.desc(), Document.id.desc()),
+        50,
+        500,
     )
     return jsonify(
         {
             "success": True,
-            "documents": [document_dict(d) for d in rows[:per_page]],
-            "meta": {"current_page": page, "per_page": per_page, "has_more": len(rows) > per_page},
+            "documents": [document_dict(d) for d in rows],
+            "meta": meta,
         }
     )
 

@@ -106,11 +106,15 @@ def _http_error(error: HTTPException) -> Response:
     response = error_response(
         ApiError(message, code=HTTP_CODES.get(status, "http_error"), status=status)
     )
-    # Keep Retry-After, Allow and similar headers werkzeug or Flask-Limiter set.
+    return keep_headers(error, response)
+
+
+def keep_headers(error: HTTPException, response: Response) -> Response:
+    """Copy the headers werkzeug or Flask-Limiter set (Retry-After, Allow) onto a response."""
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value
-    if status == 429 and "Retry-After" not in response.headers:
+    if response.status_code == 429 and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = "60"
     return response
 

@@ -50,6 +50,17 @@ def page_args(default: int = DEFAULT_PER_PAGE, most: int = MAX_PER_PAGE) -> tupl
     return whole_number("page", 1, 1, 1_000_000), whole_number("per_page", default, 1, most)
 
 
+def page_of(
+    query: Any, default: int = DEFAULT_PER_PAGE, most: int = MAX_PER_PAGE
+) -> tuple[list[Any], dict[str, Any]]:
+    """Run an ordered select for the requested page; return its rows and SPEC's meta."""
+    page, per_page = page_args(default, most)
+    rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page + 1))
+    rows = rows.scalars().all()
+    meta = {"current_page": page, "per_page": per_page, "has_more": len(rows) > per_page}
+    return rows[:per_page], meta
+
+
 def find_conversation(bot_id: int, sid: str, name: str = "session_id") -> Conversation:
     """Return the bot's conversation, or 404 the same way whether it is absent or not ours."""
     session_id(sid, name)
@@ -117,20 +128,12 @@ def messages_of(conversation_ids: list[int]) -> dict[int, list[Message]]:
 def list_sessions() -> Response:
     """List the bot's sessions, most recent first; include_all adds their messages."""
     caller = caller_for("sessions:read")
-    page, per_page = page_args()
     include_all = flag(request.args.get("include_all"), "include_all")
-    rows = (
-        db.session.execute(
-            db.select(Conversation)
-            .where(Conversation.bot_id == caller.bot.id)
-            .order_by(Conversation.last_at.desc(), Conversation.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
-        )
-        .scalars()
-        .all()
+    rows, meta = page_of(
+        db.select(Conversation)
+        .where(Conversation.bot_id == caller.bot.id)
+        .order_by(Conversation.last_at.desc(), Conversation.id.desc())
     )
-    has_more, rows = len(rows) > per_page, rows[:per_page]
     messages = messages_of([c.id for c in rows]) if include_all else {}
     return jsonify(
         {
@@ -138,7 +141,7 @@ def list_sessions() -> Response:
             "sessions": [
                 session_dict(c, messages.get(c.id) if include_all else None) for c in rows
             ],
-            "meta": {"current_page": page, "per_page": per_page, "has_more": has_more},
+            "meta": meta,
         }
     )
 

@@ -8,6 +8,7 @@ from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from api.errors import keep_headers
 from dashboard import bp
 from dashboard.access import CONTENT_SECURITY_POLICY, wants_json
 
@@ -68,11 +69,7 @@ def render_error(error: Any) -> Any:
         response.headers["Cache-Control"] = "no-store"
     response.status_code = status
     if isinstance(error, HTTPException):
-        for name, value in error.get_headers():
-            if name.lower() not in ("content-type", "content-length"):
-                response.headers[name] = value
-    if status == 429 and "Retry-After" not in response.headers:
-        response.headers["Retry-After"] = "60"
+        keep_headers(error, response)
     return response
 
 
