@@ -31,7 +31,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Rebuild widget/docent.min.js (what /widget.js serves) from widget/docent.js.
+# Rebuild widget/docent.js (what /widget.js serves) from widget/src/docent.js.
 widget:
 	cd widget && npm ci && npm run build
 

@@ -68,9 +68,9 @@ def test_served_script_is_under_budget() -> None:
 
 def test_build_matches_source() -> None:
     match = STAMP.match(BUILD.read_bytes())
-    assert match, "widget/docent.min.js has no source stamp"
+    assert match, "widget/docent.js has no source stamp"
     assert match.group(1).decode() == hashlib.sha256(SOURCE.read_bytes()).hexdigest(), (
-        "widget/docent.min.js is older than docent.js: cd widget && npm ci && npm run build"
+        "widget/docent.js is older than widget/src/docent.js: cd widget && npm ci && npm run build"
     )
     assert not load_bundle().stale
 

@@ -15,8 +15,9 @@ from flask.typing import ResponseReturnValue
 bp = Blueprint("widget", __name__, static_folder="static", static_url_path="/demo/static")
 
 HERE = Path(__file__).parent
-SOURCE = HERE / "docent.js"
-BUILD = HERE / "docent.min.js"
+# The readable source, and the minified build that /widget.js serves.
+SOURCE = HERE / "src" / "docent.js"
+BUILD = HERE / "docent.js"
 STAMP = re.compile(rb"^/\*! Docent widget \| MIT \| src ([0-9a-f]{64}) \*/")
 # The unversioned URL must pick up upgrades, so it is cached for a day and then
 # revalidated in the background; /widget.js?v=<etag> is cached for a year.
@@ -64,7 +65,7 @@ def script() -> Response:
     bundle = load_bundle()
     if bundle.stale:
         current_app.logger.warning(
-            "widget/docent.min.js is missing or older than docent.js; serving the unminified "
+            "widget/docent.js is missing or older than widget/src/docent.js; serving the unminified "
             "source. Rebuild with: cd widget && npm ci && npm run build"
         )
     use_gzip = "gzip" in request.accept_encodings
