@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.browser import ARGS, CHROMIUM, missing
+from tests.browser import browser_fixture, page_fixture  # noqa: F401  (fixtures)
 
 QUESTION = "How long does international shipping take?"
 METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH"}
@@ -73,24 +73,6 @@ def test_rendered_reference_uses_only_local_assets(client):
     script = client.get("/static/apidocs/docs.js")
     assert "/api/v1/openapi.json" in script.get_data(as_text=True)
     script.close()
-
-
-@pytest.fixture
-def page():
-    """A Chromium page of its own, closed with the test.
-
-    Not tests.browser's session-wide browser: a second module importing that fixture
-    would start a second Playwright while the first is still running.
-    """
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium.new_page()
-        chromium.close()
 
 
 def test_reference_renders_in_chromium(page, live_server):

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from models import UsageDaily, db, utcnow
-from tests.browser import ARGS, CHROMIUM, missing
+from tests.browser import browser_fixture  # noqa: F401  (fixture)
 
 W = "docent-widget"
 FACT = (
@@ -44,20 +44,6 @@ def server(config: dict[str, Any], request: Any) -> Iterator[tuple[Any, int]]:
     yield application, http.server_port
     http.shutdown()
     http.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Chromium for this module only, so it never overlaps another suite's Playwright."""
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
