@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, g, request
 
 from api import bp
+from api.auth import key_from_request
 from api.keys import hash_key, key_kind
 from api.origins import origin_allowed
 from models import ApiKey, db
@@ -14,12 +15,7 @@ ALLOW_HEADERS = "Authorization, Content-Type, X-Api-Key, X-Widget-Api-Key"
 
 def _key_allows(origin: str) -> bool:
     """Tell whether the request's key (if any) allows the origin, for early errors."""
-    header = request.headers.get("Authorization", "")
-    text = (
-        header[7:].strip()
-        if header[:7].lower() == "bearer "
-        else (request.headers.get("x-api-key") or request.headers.get("x-widget-api-key"))
-    )
+    text = key_from_request()
     if not text or key_kind(text) is None:
         return False
     key = db.session.execute(
