@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 
 from api import bp
 from api.auth import (
@@ -15,12 +15,10 @@ from api.auth import (
     key_from_request,
     request_origin,
 )
-from api.streams import collect, in_background, ndjson, sse
+from api.streams import collect, ndjson_response, sse_response
 from api.validation import flag, history, json_body, message, session_id
 from engine.answer import Turn, prepare_turn, stream_answer
 from extensions import limiter
-
-STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def start_turn(
@@ -49,8 +47,7 @@ def headless_chat_stream() -> Response:
     """Stream an answer as NDJSON, one event per line."""
     body = json_body()
     _, turn = start_turn(body, session_id(body.get("sessionId", body.get("session_id"))))
-    lines = (ndjson(event) for event in in_background(lambda: stream_answer(turn)))
-    return Response(lines, mimetype="application/x-ndjson", headers=STREAM_HEADERS)
+    return ndjson_response(lambda: stream_answer(turn))
 
 
 @bp.post("/api/v1/chat")
@@ -63,12 +60,7 @@ def developer_chat() -> Response:
     streaming = flag(body.get("stream"), "stream")
     _, turn = start_turn(body, sid, turns=turns)
     if streaming:
-        keepalive = float(current_app.config["SSE_PING_SECONDS"])
-        blocks = (
-            sse(event) if event is not None else ": ping\n\n"
-            for event in in_background(lambda: stream_answer(turn), keepalive=keepalive)
-        )
-        return Response(blocks, mimetype="text/event-stream", headers=STREAM_HEADERS)
+        return sse_response(lambda: stream_answer(turn))
     result = collect(stream_answer(turn))
     reply = {"success": True, "session_id": turn.session_id, **result}
     if turns is not None:

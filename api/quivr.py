@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 
 from api import bp
 from api.auth import authenticate, charge_message, ip_limit, key_from_request, request_origin
-from api.chat import STREAM_HEADERS
 from api.errors import InvalidRequest
 from api.sessions import caller_for, delete_conversation, find_conversation, iso, page_args
-from api.streams import collect, in_background, sse
+from api.streams import collect, sse_response
 from api.validation import json_body, message
 from engine.answer import Turn, new_session_id, prepare_turn, stream_answer
 from extensions import limiter
@@ -128,12 +127,7 @@ def chat_question(chat_id: str) -> Response:
 def chat_question_stream(chat_id: str) -> Response:
     """Answer a question in a chat as Server-Sent Events, like /api/v1/chat with stream."""
     turn, _ = ask(chat_id)
-    keepalive = float(current_app.config["SSE_PING_SECONDS"])
-    blocks = (
-        sse(event) if event is not None else ": ping\n\n"
-        for event in in_background(lambda: stream_answer(turn), keepalive=keepalive)
-    )
-    return Response(blocks, mimetype="text/event-stream", headers=STREAM_HEADERS)
+    return sse_response(lambda: stream_answer(turn))
 
 
 @bp.get("/chat/<chat_id>/history")

@@ -8,12 +8,13 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 
 from api.errors import ApiError
 from engine.events import Event
 
 _DONE = object()
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def ndjson(event: Event) -> str:
@@ -44,10 +45,26 @@ def sse(event: Event) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def ndjson_response(factory: Callable[[], Iterator[Event]]) -> Response:
+    """Stream events as NDJSON, one per line."""
+    lines = (ndjson(event) for event in in_background(factory))
+    return Response(lines, mimetype="application/x-ndjson", headers=STREAM_HEADERS)
+
+
+def sse_response(factory: Callable[[], Iterator[Event]]) -> Response:
+    """Stream events as SSE, with a `: ping` comment whenever the model stays silent."""
+    keepalive = float(current_app.config["SSE_PING_SECONDS"])
+    blocks = (
+        sse(event) if event is not None else ": ping\n\n"
+        for event in in_background(factory, keepalive)
+    )
+    return Response(blocks, mimetype="text/event-stream", headers=STREAM_HEADERS)
+
+
 def in_background(
-    factory: Callable[[], Iterator[Event]], keepalive: float | None = None, ping: Any = None
-) -> Iterator[Any]:
-    """Run an event stream in a worker thread; yield its events, and `ping` while idle.
+    factory: Callable[[], Iterator[Event]], keepalive: float | None = None
+) -> Iterator[Event | None]:
+    """Run an event stream in a worker thread; yield its events, and None while idle.
 
     The worker has its own app context (and so its own database session). When the
     consumer stops early, the worker closes the stream at its next event, which
@@ -56,7 +73,7 @@ def in_background(
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     items: queue.Queue[Any] = queue.Queue()
     cancelled = threading.Event()
-    return _relay(app, factory, items, cancelled, keepalive, ping)
+    return _relay(app, factory, items, cancelled, keepalive)
 
 
 def _relay(
@@ -65,8 +82,7 @@ def _relay(
     items: queue.Queue[Any],
     cancelled: threading.Event,
     keepalive: float | None,
-    ping: Any,
-) -> Iterator[Any]:
+) -> Iterator[Event | None]:
 
     def work() -> None:
         with app.app_context():
@@ -87,7 +103,7 @@ def _relay(
             try:
                 item = items.get(timeout=keepalive)
             except queue.Empty:
-                yield ping
+                yield None
                 continue
             if item is _DONE:
                 return
