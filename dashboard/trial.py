@@ -7,11 +7,9 @@ from typing import Any
 
 from flask import current_app
 
-from engine.answer import effective_model, record_usage
-from engine.prices import cost_micros, dollars
+from engine.answer import call_model, effective_model, meter, record_usage, usage_object
 from engine.prompt import build_messages
-from engine.providers import ProviderError, stream_offline, stream_openai
-from engine.tokens import count_messages, count_tokens
+from engine.providers import ProviderError
 from knowledge.retrieval import search
 from models import Bot, db
 
@@ -27,11 +25,7 @@ def trial_answer(bot: Bot, question: str) -> dict[str, Any]:
     usage: dict[str, Any] = {}
     error = None
     try:
-        if model == "offline":
-            items = stream_offline(messages, question, passages, bot.fallback_message)
-        else:
-            items = stream_openai(config, messages, model, bot.temperature, bot.max_tokens)
-        for kind, value in items:
+        for kind, value in call_model(bot, model, messages, question, passages):
             if kind == "delta":
                 parts.append(value)
             else:
@@ -39,14 +33,7 @@ def trial_answer(bot: Bot, question: str) -> dict[str, Any]:
     except ProviderError as exc:
         error = exc.message
     answer = "".join(parts)
-    input_tokens = usage.get("input_tokens")
-    if input_tokens is None:
-        input_tokens = count_messages(messages) if parts else 0
-    output_tokens = usage.get("output_tokens")
-    if output_tokens is None:
-        output_tokens = count_tokens(answer)
-    model = usage.get("model") or model
-    cost = cost_micros(config["PRICE_TABLE"], model, input_tokens, output_tokens)
+    model, input_tokens, output_tokens, cost = meter(messages, answer, usage, model, bool(parts))
     latency = int((time.monotonic() - started) * 1000)
     record_usage(bot.id, None, model, input_tokens, output_tokens, cost, latency)
     db.session.commit()
@@ -56,11 +43,6 @@ def trial_answer(bot: Bot, question: str) -> dict[str, Any]:
         "error": error,
         "model": model,
         "passages": passages,
-        "usage": {
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "total_tokens": input_tokens + output_tokens,
-            "cost": dollars(cost),
-        },
+        "usage": usage_object(input_tokens, output_tokens, cost),
         "latency_ms": latency,
     }

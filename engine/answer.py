@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from engine import events
 from engine.prices import cost_micros, dollars
 from engine.prompt import build_messages
-from engine.providers import ProviderError, stream_offline, stream_openai
+from engine.providers import Item, ProviderError, stream_offline, stream_openai
 from engine.tokens import count_messages, count_tokens
 from knowledge.retrieval import Passage, search
 from models import Bot, Conversation, Message, UsageDaily, db, utcnow
@@ -117,10 +117,7 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
         messages = build_messages(
             bot.prompt, passages, history, turn.question, int(config["HISTORY_TOKENS"])
         )
-        if model == "offline":
-            items = stream_offline(messages, turn.question, passages, bot.fallback_message)
-        else:
-            items = stream_openai(config, messages, model, bot.temperature, bot.max_tokens)
+        items = call_model(bot, model, messages, turn.question, passages)
         # Give the database connection back while the model talks: a stream can take
         # minutes, and the pool must serve many of them at once.
         db.session.close()
@@ -185,17 +182,9 @@ def _finish(
     """Store the assistant message and its usage; return the SPEC usage object."""
     db.session.rollback()
     content = "".join(parts)
-    model = usage.get("model") or effective_model(bot)
-    asked = bool(messages)
-    # Counts the server reported win; otherwise count offline. A call that failed
-    # before producing anything is recorded with no tokens: nothing was generated.
-    input_tokens = usage.get("input_tokens")
-    if input_tokens is None:
-        input_tokens = count_messages(messages) if asked and (parts or status != "failed") else 0
-    output_tokens = usage.get("output_tokens")
-    if output_tokens is None:
-        output_tokens = count_tokens(content)
-    cost = cost_micros(current_app.config["PRICE_TABLE"], model, input_tokens, output_tokens)
+    model, input_tokens, output_tokens, cost = meter(
+        messages, content, usage, effective_model(bot), bool(parts) or status != "failed"
+    )
     latency = int((time.monotonic() - started) * 1000)
     conversation = db.session.get(Conversation, turn.conversation_id)
     db.session.add(
@@ -218,10 +207,42 @@ def _finish(
         conversation.message_count += 1
         conversation.total_tokens += input_tokens + output_tokens
         conversation.last_at = utcnow()
-    if asked:
+    if messages:
         record_usage(bot.id, turn.key_id, model, input_tokens, output_tokens, cost, latency)
     db.session.commit()
     return usage_object(input_tokens, output_tokens, cost)
+
+
+def call_model(
+    bot: Bot, model: str, messages: list[dict[str, str]], question: str, passages: list[Passage]
+) -> Iterator[Item]:
+    """Open the model call: the offline engine, or the OpenAI-compatible server."""
+    if model == "offline":
+        return stream_offline(messages, question, passages, bot.fallback_message)
+    return stream_openai(current_app.config, messages, model, bot.temperature, bot.max_tokens)
+
+
+def meter(
+    messages: list[dict[str, str]],
+    content: str,
+    usage: dict[str, Any],
+    model: str,
+    generated: bool,
+) -> tuple[str, int, int, int]:
+    """Return a call's model, input and output tokens and cost in micro-dollars.
+
+    Counts the server reported win; otherwise count offline. A call that produced
+    nothing before failing is recorded with no input tokens: nothing was generated.
+    """
+    model = usage.get("model") or model
+    input_tokens = usage.get("input_tokens")
+    if input_tokens is None:
+        input_tokens = count_messages(messages) if messages and generated else 0
+    output_tokens = usage.get("output_tokens")
+    if output_tokens is None:
+        output_tokens = count_tokens(content)
+    cost = cost_micros(current_app.config["PRICE_TABLE"], model, input_tokens, output_tokens)
+    return model, input_tokens, output_tokens, cost
 
 
 def usage_object(input_tokens: int, output_tokens: int, cost: int) -> dict[str, Any]:
