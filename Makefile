@@ -30,6 +30,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Rebuild widget/docent.js (what /widget.js serves) from widget/src/docent.js.
 widget:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -24,7 +24,7 @@ def emit(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload))
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Stop with a clear message on stderr and exit status 1."""
     raise click.ClickException(message)
 

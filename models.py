@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
@@ -33,6 +33,13 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# Type checkers see the declarative base; at run time models use Flask-SQLAlchemy's
+# db.Model, which is a subclass of it with the same metadata.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 
 def utcnow() -> datetime:
     """Return the current time in UTC without tzinfo (stored as naive UTC)."""
@@ -44,7 +51,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +62,7 @@ class User(UserMixin, db.Model):
     bots: Mapped[list[Bot]] = relationship(back_populates="owner")
 
 
-class Bot(db.Model):
+class Bot(Model):
     __tablename__ = "bots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +92,7 @@ class Bot(db.Model):
     )
 
 
-class ApiKey(db.Model):
+class ApiKey(Model):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +116,7 @@ class ApiKey(db.Model):
     bot: Mapped[Bot] = relationship(back_populates="keys")
 
 
-class Document(db.Model):
+class Document(Model):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,7 +140,7 @@ class Document(db.Model):
     )
 
 
-class Chunk(db.Model):
+class Chunk(Model):
     __tablename__ = "chunks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,7 +162,7 @@ class Chunk(db.Model):
     document: Mapped[Document] = relationship(back_populates="chunks")
 
 
-class Conversation(db.Model):
+class Conversation(Model):
     """One conversation: a widget sessionId, an API session_id and a chat_id."""
 
     __tablename__ = "conversations"
@@ -186,7 +193,7 @@ class Conversation(db.Model):
     )
 
 
-class Message(db.Model):
+class Message(Model):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_conversation_seq", "conversation_id", "seq"),)
 
@@ -213,7 +220,7 @@ class Message(db.Model):
     )
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,7 +235,7 @@ class Feedback(db.Model):
     message: Mapped[Message] = relationship(back_populates="feedback")
 
 
-class UsageDaily(db.Model):
+class UsageDaily(Model):
     """Usage aggregated as it is written: one row per bot, key, model and day."""
 
     __tablename__ = "usage_daily"

@@ -104,7 +104,7 @@ def get_document(document_id: int) -> Response:
 
 
 @bp.post("/api/v1/documents")
-def add_document() -> Response:
+def add_document() -> tuple[Response, int]:
     """Add a document from a multipart file, JSON text, or a JSON URL to import."""
     started = utcnow()
     try:
@@ -143,8 +143,8 @@ def _add_json() -> Document:
     url = text_field(body, "url", 2000)
     if body.get("text") is None and url:
         return knowledge.add_url(caller.bot.id, url)
-    title = text_field(body, "title", 500, required=True)
-    text = text_field(body, "text", 5_000_000, required=True)
+    title = text_field(body, "title", 500, required=True) or ""
+    text = text_field(body, "text", 5_000_000, required=True) or ""
     fmt = FORMATS.get(str(body.get("format") or "text").lower())
     if fmt is None:
         raise InvalidRequest("'format' must be text, markdown or html.")

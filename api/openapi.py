@@ -103,6 +103,16 @@ def op(
     return operation
 
 
+def websocket_frames() -> dict[str, Any]:
+    """Describe the frames each side sends on the chat WebSocket."""
+    return {
+        "x-websocket": {
+            "client-frames": [ref("WsAuthFrame"), ref("WsQuestionFrame")],
+            "server-frames": ref("StreamEvent"),
+        }
+    }
+
+
 def ok(schema: Schema, description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": json_content(schema)}
 
@@ -211,12 +221,7 @@ def paths() -> dict[str, Any]:
                 errors=(400, 401, 403),
                 description=WS_DESCRIPTION,
                 params=[query("api_key", STR, "The key (query form).")],
-                **{
-                    "x-websocket": {
-                        "client-frames": [ref("WsAuthFrame"), ref("WsQuestionFrame")],
-                        "server-frames": ref("StreamEvent"),
-                    }
-                },
+                **websocket_frames(),
             )
         },
         "/api/v1/sessions": {

@@ -55,8 +55,9 @@ def page_of(
 ) -> tuple[list[Any], dict[str, Any]]:
     """Run an ordered select for the requested page; return its rows and SPEC's meta."""
     page, per_page = page_args(default, most)
-    rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page + 1))
-    rows = rows.scalars().all()
+    rows = list(
+        db.session.execute(query.offset((page - 1) * per_page).limit(per_page + 1)).scalars()
+    )
     meta = {"current_page": page, "per_page": per_page, "has_more": len(rows) > per_page}
     return rows[:per_page], meta
 
@@ -94,7 +95,7 @@ def session_dict(
     conversation: Conversation, messages: list[Message] | None = None
 ) -> dict[str, Any]:
     """Return a conversation as the sessions routes show it."""
-    item = {
+    item: dict[str, Any] = {
         "session_id": conversation.session_id,
         "name": conversation.name,
         "created_at": iso(conversation.created_at),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from flask import Flask, Response, current_app
@@ -45,13 +45,13 @@ def sse(event: Event) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def ndjson_response(factory: Callable[[], Iterator[Event]]) -> Response:
+def ndjson_response(factory: Callable[[], Generator[Event, None, None]]) -> Response:
     """Stream events as NDJSON, one per line."""
-    lines = (ndjson(event) for event in in_background(factory))
+    lines = (ndjson(event) for event in in_background(factory) if event is not None)
     return Response(lines, mimetype="application/x-ndjson", headers=STREAM_HEADERS)
 
 
-def sse_response(factory: Callable[[], Iterator[Event]]) -> Response:
+def sse_response(factory: Callable[[], Generator[Event, None, None]]) -> Response:
     """Stream events as SSE, with a `: ping` comment whenever the model stays silent."""
     keepalive = float(current_app.config["SSE_PING_SECONDS"])
     blocks = (
@@ -62,7 +62,7 @@ def sse_response(factory: Callable[[], Iterator[Event]]) -> Response:
 
 
 def in_background(
-    factory: Callable[[], Iterator[Event]], keepalive: float | None = None
+    factory: Callable[[], Generator[Event, None, None]], keepalive: float | None = None
 ) -> Iterator[Event | None]:
     """Run an event stream in a worker thread; yield its events, and None while idle.
 
@@ -78,7 +78,7 @@ def in_background(
 
 def _relay(
     app: Flask,
-    factory: Callable[[], Iterator[Event]],
+    factory: Callable[[], Generator[Event, None, None]],
     items: queue.Queue[Any],
     cancelled: threading.Event,
     keepalive: float | None,

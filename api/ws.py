@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from flask.sansio.blueprints import BlueprintSetupState
 from flask_limiter.util import get_remote_address
 from limits import parse_many
@@ -192,7 +192,7 @@ def serve(state: Socket) -> None:
 
 
 @bp.get(PATH)
-def chat_ws_plain() -> None:
+def chat_ws_plain() -> Response:
     """Tell a plain HTTP client that this URL needs a WebSocket."""
     raise ApiError(
         "Open this URL with a WebSocket client (Upgrade: websocket).",

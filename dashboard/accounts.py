@@ -109,7 +109,7 @@ def account() -> str | Response:
     """Change the password; other signed-in browsers are signed out."""
     form = PasswordForm()
     if form.validate_on_submit():
-        user = db.session.get(User, current_user.id)
+        user = db.session.get_one(User, current_user.id)
         if not check_password_hash(user.password_hash, form.current.data or ""):
             form.current.errors.append("The current password is not right.")
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -20,7 +21,7 @@ from models import ApiKey, Bot, Chunk, Conversation, Document, User, db, utcnow
 def bot_counts(bot: Bot) -> dict[str, int]:
     """Return the numbers the overview and the bot list show."""
 
-    def count(model: type, *where: object) -> int:
+    def count(model: Any, *where: Any) -> int:
         return db.session.execute(
             db.select(func.count()).select_from(model).where(model.bot_id == bot.id, *where)
         ).scalar_one()
@@ -52,7 +53,7 @@ def home() -> str:
 
 
 @bp.post("/dashboard/bots")
-def new_bot() -> str | Response:
+def new_bot() -> str | Response | tuple[str, int]:
     """Create a bot and open its setup checklist."""
     form = BotCreateForm()
     if form.validate_on_submit():
@@ -95,7 +96,7 @@ def overview(bot_id: int) -> str:
 
 
 @bp.route("/dashboard/bots/<int:bot_id>/settings", methods=["GET", "POST"])
-def settings(bot_id: int) -> str | Response:
+def settings(bot_id: int) -> str | Response | tuple[str, int]:
     """Edit the name, prompt, model, temperature, answer length and fallback message."""
     bot = owned_bot(bot_id)
     form = BotSettingsForm(obj=bot)
@@ -123,7 +124,7 @@ def settings(bot_id: int) -> str | Response:
 
 
 @bp.route("/dashboard/bots/<int:bot_id>/delete", methods=["GET", "POST"])
-def delete_bot(bot_id: int) -> str | Response:
+def delete_bot(bot_id: int) -> str | Response | tuple[str, int]:
     """Delete a bot and everything it holds, after the owner types its name."""
     bot = owned_bot(bot_id)
     form = BotDeleteForm()

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy import Select, exists, or_
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from api.widget_config import message_dict
 from dashboard import bp
@@ -99,8 +100,9 @@ def conversations(bot_id: int) -> str:
     bot = owned_bot(bot_id)
     query, filters = filtered(bot)
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows = db.session.execute(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars()
-    rows = list(rows)
+    rows = list(
+        db.session.execute(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars()
+    )
     any_at_all = (
         bool(rows)
         or db.session.execute(
@@ -142,7 +144,7 @@ def transcript(bot_id: int, conversation_id: int) -> str:
 
 
 @bp.post("/dashboard/bots/<int:bot_id>/conversations/<int:conversation_id>/delete")
-def delete_conversation(bot_id: int, conversation_id: int) -> Response:
+def delete_conversation(bot_id: int, conversation_id: int) -> WerkzeugResponse:
     """Delete a conversation and its messages (usage totals are kept)."""
     bot = owned_bot(bot_id)
     conversation = owned(Conversation, conversation_id, bot)

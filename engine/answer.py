@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -100,10 +101,10 @@ def effective_model(bot: Bot) -> str:
     return bot.model
 
 
-def stream_answer(turn: Turn) -> Iterator[events.Event]:
+def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
     """Yield start, deltas, sources, then end or error; persist the answer either way."""
     config = current_app.config
-    bot = db.session.get(Bot, turn.bot_id)
+    bot = db.session.get_one(Bot, turn.bot_id)
     yield events.start(turn.session_id, turn.assistant_id)
     started = time.monotonic()
     parts: list[str] = []
@@ -215,7 +216,7 @@ def _finish(
 
 def call_model(
     bot: Bot, model: str, messages: list[dict[str, str]], question: str, passages: list[Passage]
-) -> Iterator[Item]:
+) -> Generator[Item, None, None]:
     """Open the model call: the offline engine, or the OpenAI-compatible server."""
     if model == "offline":
         return stream_offline(messages, question, passages, bot.fallback_message)
@@ -278,6 +279,7 @@ def record_usage(
     }
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     table = UsageDaily.__table__
+    assert isinstance(table, Table)
     statement = insert(table).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["bot_id", "key_id", "model", "day"],

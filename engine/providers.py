@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import openai
 
 from engine.tokens import count_messages, count_tokens
 from knowledge.retrieval import Passage, best_sentences
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 # A provider yields ("delta", text) items and ends with one ("usage", {...}).
 Item = tuple[str, Any]
@@ -45,7 +48,7 @@ def stream_openai(
     model: str,
     temperature: float,
     max_tokens: int,
-) -> Iterator[Item]:
+) -> Generator[Item, None, None]:
     """Stream a chat completion from an OpenAI-compatible server."""
     client = _client(
         config["OPENAI_API_KEY"],
@@ -59,7 +62,7 @@ def stream_openai(
         # before the first token, so a visitor never sees text twice.
         stream = client.chat.completions.create(
             model=model,
-            messages=messages,
+            messages=cast("list[ChatCompletionMessageParam]", messages),
             temperature=temperature,
             max_tokens=max_tokens,
             stream=True,
@@ -104,7 +107,7 @@ def stream_openai(
 
 def stream_offline(
     messages: list[dict[str, str]], question: str, passages: list[Passage], fallback: str
-) -> Iterator[Item]:
+) -> Generator[Item, None, None]:
     """Compose an extractive answer from the best sentences of the passages."""
     answer = compose(question, passages) or (fallback.strip() or NOTHING_FOUND)
     for piece in re.findall(r"\S+\s*", answer):

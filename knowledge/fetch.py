@@ -41,7 +41,7 @@ def _resolve(host: str, port: int, allow_private: bool) -> list[tuple]:
         raise IngestError(f"The host {host} could not be found.") from exc
     if not allow_private:
         for info in infos:
-            if not is_public(info[4][0]):
+            if not is_public(str(info[4][0])):
                 raise IngestError(
                     f"The address of {host} is private or local; importing from it is not allowed.",
                     status=400,

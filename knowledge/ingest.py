@@ -324,4 +324,4 @@ def mark_interrupted(idle_seconds: float = 600) -> int:
         )
     )
     db.session.commit()
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -116,8 +116,9 @@ def search(bot_id: int, query: str, limit: int = 5) -> list[Passage]:
     typical = sum(weights.values()) / len(weights)
     for w in words:
         weights.setdefault(stem(w), typical)
-    chosen, budget = [], 0
-    for w in sorted((w for w in words if freqs[w]), key=freqs.get):
+    chosen: list[str] = []
+    budget = 0
+    for w in sorted((w for w in words if freqs[w]), key=lambda w: freqs[w]):
         if chosen and budget + freqs[w] > CANDIDATE_DF_CAP:
             break
         chosen.append(w)

@@ -73,7 +73,7 @@ def _is_chrome(tag: Tag) -> bool:
         return True
     if tag.has_attr("hidden"):
         return True
-    words = " ".join([tag.get("id") or "", " ".join(tag.get("class") or [])])
+    words = " ".join([str(tag.get("id") or ""), " ".join(tag.get("class") or [])])
     return bool(words.strip()) and bool(_CHROME_RE.search(words))
 
 

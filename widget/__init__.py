@@ -47,7 +47,8 @@ def load_bundle() -> Bundle:
         source = SOURCE.read_bytes()
         built = BUILD.read_bytes() if build_mtime else b""
         match = STAMP.match(built)
-        fresh = bool(match) and match.group(1).decode() == hashlib.sha256(source).hexdigest()
+        digest = hashlib.sha256(source).hexdigest()
+        fresh = match is not None and match.group(1).decode() == digest
         body = built if fresh else source
         _cache.clear()
         _cache[signature] = Bundle(
@@ -65,8 +66,8 @@ def script() -> Response:
     bundle = load_bundle()
     if bundle.stale:
         current_app.logger.warning(
-            "widget/docent.js is missing or older than widget/src/docent.js; serving the unminified "
-            "source. Rebuild with: cd widget && npm ci && npm run build"
+            "widget/docent.js is missing or older than widget/src/docent.js; serving the "
+            "unminified source. Rebuild with: cd widget && npm ci && npm run build"
         )
     use_gzip = "gzip" in request.accept_encodings
     etag = bundle.tag + ("-gz" if use_gzip else "")
