@@ -157,7 +157,8 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
             messages,
             usage,
             started,
-            answered=answered(passages, "".join(parts), fallback),
+            # Stopped before a word: nothing was answered, nor declined.
+            answered=answered(passages, "".join(parts), fallback) if parts else None,
         )
         raise
     except Exception as exc:
