@@ -48,7 +48,9 @@ class Group:
 
     @property
     def question(self) -> str:
-        return self.items[0].text
+        """Return the wording asked most often (the newest among equals)."""
+        texts = [a.text for a in self.items]
+        return max(texts, key=texts.count)
 
     @property
     def last_asked(self) -> datetime:

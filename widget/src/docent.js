@@ -505,6 +505,7 @@
           announce(L.thanks);
         }
       } }, [box, h("button", { class: "sb", type: "submit", "aria-label": L.send }, icon("send"))]));
+      form.scrollIntoView({ block: "nearest" });
       box.focus();
     }
 
