@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from models import Document, db
-from services.questions import normalise
+from models import Document, Message, db
+from services.questions import Asked, Group, normalise
 from tests import test_dashboard_support as support
 from tests.test_dashboard_support import XSS
 
@@ -28,6 +28,16 @@ def ask(client, key, session, message):
 def test_normalise_groups_spelling_variants():
     assert normalise("  Do you ship to the MOON?? ") == normalise("do you ship to the moon")
     assert normalise("Où est-ce?") == "où est ce"
+
+
+def test_a_group_shows_its_most_asked_wording():
+    def asked(text):
+        question = Message(role="user", content=text)
+        return Asked(Message(role="assistant"), question, "s", 1)
+
+    newest_first = ["do you ship", "Do you ship?", "DO YOU SHIP", "Do you ship?"]
+    assert Group("do you ship", [asked(t) for t in newest_first]).question == "Do you ship?"
+    assert Group("do you ship", [asked(t) for t in newest_first[:3]]).question == "do you ship"
 
 
 def test_empty_state(signed_in, bot_id):
