@@ -26,7 +26,8 @@ def declined(text: str, fallback: str) -> bool:
     said, refusal = _words(text), _words(fallback_text(fallback))
     if not said:
         return True
-    return refusal in said and len(said) <= len(refusal) * 1.5 + 40
+    # The fallback, as whole words, must make up most of the reply.
+    return f" {refusal} " in f" {said} " and len(refusal) >= 0.6 * len(said)
 
 
 def answered(passages: list[Passage], text: str, fallback: str) -> bool:

@@ -139,3 +139,16 @@ def test_a_model_with_nothing_retrieved_is_not_answered(app, llm_app, client, ma
 )
 def test_declined_is_conservative(text, expected):
     assert declined(text, "") is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sorry!", True),
+        ("sorry", True),
+        ("Sorry, orders ship within two business days.", False),
+        ("Sorrying is not a word.", False),
+    ],
+)
+def test_a_short_fallback_must_be_most_of_the_reply(text, expected):
+    assert declined(text, "Sorry!") is expected
