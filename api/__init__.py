@@ -8,10 +8,12 @@ bp = Blueprint("api", __name__)
 
 # Routes register on bp when their modules are imported.
 from api import (  # noqa: E402,F401
+    answers,
     chat,
     cors,
     documents,
     openapi,
+    questions,
     quivr,
     sessions,
     usage,

@@ -13,6 +13,7 @@ from api.errors import ApiError, InvalidRequest, NotFound
 from api.keys import hash_key, key_kind
 from api.sessions import iso, page_of
 from api.validation import flag, json_body
+from engine.curated import CURATED
 from models import ApiKey, Document, db, utcnow
 
 # Uploads larger than this are parsed in the background: the reply is 202 "processing".
@@ -59,7 +60,8 @@ def writer(body: dict[str, Any] | None = None) -> Caller:
 def owned(bot_id: int, document_id: int) -> Document:
     """Return the bot's document, or 404 whether it is absent or another bot's."""
     document = db.session.get(Document, document_id)
-    if document is None or document.bot_id != bot_id:
+    # Curated answers are documents too, managed under /api/v1/answers.
+    if document is None or document.bot_id != bot_id or document.source == CURATED:
         raise NotFound("No document with that id.")
     return document
 
@@ -82,7 +84,7 @@ def list_documents() -> Response:
     caller = reader()
     rows, meta = page_of(
         db.select(Document)
-        .where(Document.bot_id == caller.bot.id)
+        .where(Document.bot_id == caller.bot.id, Document.source != CURATED)
         .order_by(Document.created_at.desc(), Document.id.desc()),
         50,
         500,

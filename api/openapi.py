@@ -18,7 +18,8 @@ AUTH_SCHEMES = ("bearer", "apiKeyHeader", "widgetKeyHeader", "apiKeyQuery")
 SSE_DESCRIPTION = (
     '`text/event-stream`. Blocks: `event: start` / `data: {"session_id","message_id"}`; '
     '`event: message` / `data: {"content"}` per piece of text; `event: sources` / '
-    '`data: {"sources"}`; `event: end` / `data: {"session_id","message_id","usage"}`; '
+    '`data: {"sources"}`; `event: end` / '
+    '`data: {"session_id","message_id","usage","answered"}`; '
     'or `event: error` / `data: {"success": false, "error"}` as the last block. '
     "`: ping` comment lines arrive at least every 15 s while the model is silent."
 )
@@ -145,10 +146,16 @@ SSE_EXAMPLE = {
         "example": 'event: start\ndata: {"session_id": "s1", "message_id": "9f…"}\n\n'
         'event: message\ndata: {"content": "Orders ship "}\n\n'
         'event: sources\ndata: {"sources": []}\n\n'
-        'event: end\ndata: {"session_id": "s1", "message_id": "9f…", "usage": {}}\n\n',
+        'event: end\ndata: {"session_id": "s1", "message_id": "9f…", "usage": {}, '
+        '"answered": true}\n\n',
     }
 }
 CHAT_ERRORS = (400, 401, 403, 413, 415, 429, 502, 504)
+CURATED_DESCRIPTION = (
+    "A visitor question that retrieval matches to a curated answer (paraphrases included) "
+    "is answered from it first, and the answer is cited as a source whose title is the "
+    "question and whose url is the answer's `url`."
+)
 
 
 def paths() -> dict[str, Any]:
@@ -316,6 +323,62 @@ def paths() -> dict[str, Any]:
                 params=[path_param("document_id", {"type": "integer"})],
             ),
         },
+        "/api/v1/questions": {
+            "get": op(
+                "What visitors asked, with the answers they got, newest first",
+                "Owner's loop",
+                ok(ref("QuestionList")),
+                scope="sessions:read",
+                errors=(400, 401, 403),
+                params=[
+                    *PAGES,
+                    query("answered", BOOL, "Only answered (true) or unanswered (false)."),
+                    query("rating", {"enum": ["up", "down"]}, "Only answers rated so."),
+                ],
+                description="`answered` and `rating` each narrow the list; given together, "
+                "a question matching either is listed, so `answered=false&rating=down` is "
+                "everything that went unanswered or was rated down.",
+            )
+        },
+        "/api/v1/answers": {
+            "get": op(
+                "List curated answers, newest first",
+                "Owner's loop",
+                ok(ref("CuratedAnswerList")),
+                scope="documents:write",
+                errors=(400, 401, 403),
+                params=PAGES,
+            ),
+            "post": op(
+                "Add a curated answer",
+                "Owner's loop",
+                ok(ref("CuratedAnswerResponse"), "Created"),
+                status="201",
+                scope="documents:write",
+                body=ref("CuratedAnswerRequest"),
+                errors=(400, 401, 403, 415),
+                description=CURATED_DESCRIPTION,
+            ),
+        },
+        "/api/v1/answers/{answer_id}": {
+            "put": op(
+                "Replace a curated answer's question, answer and url",
+                "Owner's loop",
+                ok(ref("CuratedAnswerResponse")),
+                scope="documents:write",
+                body=ref("CuratedAnswerRequest"),
+                params=[path_param("answer_id", {"type": "integer"})],
+                errors=(400, 401, 403, 404, 415),
+            ),
+            "delete": op(
+                "Delete a curated answer",
+                "Owner's loop",
+                ok(ref("CuratedAnswerDeleted")),
+                scope="documents:write",
+                params=[path_param("answer_id", {"type": "integer"})],
+                errors=(401, 403, 404),
+            ),
+        },
         "/api/v1/openapi.json": {
             "get": op("This document", "Reference", ok({"type": "object"}), public=True, errors=())
         },
@@ -441,6 +504,7 @@ def document() -> dict[str, Any]:
                 "Sessions",
                 "Usage",
                 "Documents",
+                "Owner's loop",
                 "Chat sessions",
                 "Reference",
             )

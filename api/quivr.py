@@ -117,6 +117,7 @@ def chat_question(chat_id: str) -> Response:
             "assistant": result["answer"],
             "sources": result["sources"],
             "usage": result["usage"],
+            "answered": result["answered"],
             "message_time": iso(utcnow()),
         }
     )
@@ -152,6 +153,7 @@ def chat_history(chat_id: str) -> Response:
                     "message_time": iso(row.created_at),
                     "status": "pending",
                     "sources": [],
+                    "answered": None,
                 }
             )
             answered = False
@@ -161,6 +163,7 @@ def chat_history(chat_id: str) -> Response:
                 assistant=row.content,
                 status=row.status,
                 sources=row.sources or [],
+                answered=row.answered,
             )
             answered = True
     return jsonify(pairs)

@@ -40,6 +40,16 @@ TIME: Schema = {"type": "string", "format": "date-time"}
 DAY: Schema = {"type": "string", "format": "date"}
 SID: Schema = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"}
 NULLABLE_STR: Schema = {"type": ["string", "null"]}
+ANSWERED: Schema = {
+    "type": "boolean",
+    "description": "False when the bot found nothing relevant and gave its fallback, "
+    "or the model declined.",
+}
+NULLABLE_ANSWERED: Schema = {
+    "type": ["boolean", "null"],
+    "description": "Answers: false for a fallback or a refusal; null for questions and "
+    "answers that failed or came before the flag existed.",
+}
 META = obj(
     {
         "current_page": {"type": "integer", "minimum": 1},
@@ -83,6 +93,7 @@ SCHEMAS: dict[str, Schema] = {
             "answer": STR,
             "sources": arr(ref("Source")),
             "usage": ref("Usage"),
+            "answered": ANSWERED,
         }
     ),
     "DeveloperChatRequest": obj(
@@ -106,6 +117,7 @@ SCHEMAS: dict[str, Schema] = {
             "answer": STR,
             "sources": arr(ref("Source")),
             "usage": ref("Usage"),
+            "answered": ANSWERED,
         },
         {"history": {**arr(ref("Turn")), "description": "Present in stateless mode."}},
     ),
@@ -113,7 +125,13 @@ SCHEMAS: dict[str, Schema] = {
     "DeltaEvent": obj({"type": {"const": "delta"}, "content": STR}),
     "SourcesEvent": obj({"type": {"const": "sources"}, "sources": arr(ref("Source"))}),
     "EndEvent": obj(
-        {"type": {"const": "end"}, "sessionId": SID, "message_id": STR, "usage": ref("Usage")}
+        {
+            "type": {"const": "end"},
+            "sessionId": SID,
+            "message_id": STR,
+            "usage": ref("Usage"),
+            "answered": ANSWERED,
+        }
     ),
     "ErrorEvent": obj(
         {"type": {"const": "error"}, "error": obj({"code": STR, "message": STR})},
@@ -152,6 +170,7 @@ SCHEMAS: dict[str, Schema] = {
             "content": STR,
             "status": {"enum": ["complete", "interrupted", "failed"]},
             "sources": arr(ref("Source")),
+            "answered": NULLABLE_ANSWERED,
             "created_at": TIME,
             "feedback": {"oneOf": [ref("Feedback"), {"type": "null"}]},
         }
@@ -244,6 +263,52 @@ SCHEMAS: dict[str, Schema] = {
     "DocumentDeleted": obj(
         {"success": {"const": True}, "document_id": INT, "deleted": {"const": True}}
     ),
+    "Question": obj(
+        {
+            "message_id": {**STR, "description": "The answer's message id (feedback uses it)."},
+            "session_id": SID,
+            "question": STR,
+            "answer": STR,
+            "answered": NULLABLE_ANSWERED,
+            "rating": {"enum": ["up", "down", None]},
+            "comment": {**STR, "description": "The visitor's feedback comment, or empty."},
+            "asked_at": TIME,
+        }
+    ),
+    "QuestionList": obj(
+        {"success": {"const": True}, "questions": arr(ref("Question")), "meta": META}
+    ),
+    "CuratedAnswer": obj(
+        {
+            "id": INT,
+            "question": STR,
+            "answer": STR,
+            "url": NULLABLE_STR,
+            "created_at": TIME,
+            "updated_at": TIME,
+        }
+    ),
+    "CuratedAnswerRequest": obj(
+        {
+            "question": {**STR, "minLength": 1, "maxLength": 500},
+            "answer": {**STR, "minLength": 1, "maxLength": 10000},
+        },
+        {
+            "url": {
+                "type": ["string", "null"],
+                "maxLength": 2000,
+                "description": "An http(s) page the answer cites; omitted or null for none.",
+            },
+            "api_key": {**STR, "description": "Seed-compatible key in the body."},
+        },
+    ),
+    "CuratedAnswerList": obj(
+        {"success": {"const": True}, "answers": arr(ref("CuratedAnswer")), "meta": META}
+    ),
+    "CuratedAnswerResponse": obj({"success": {"const": True}, "answer": ref("CuratedAnswer")}),
+    "CuratedAnswerDeleted": obj(
+        {"success": {"const": True}, "answer_id": INT, "deleted": {"const": True}}
+    ),
     "Chat": obj({"chat_id": SID, "chat_name": STR, "created_at": TIME, "last_at": TIME}),
     "ChatList": obj({"chats": arr(ref("Chat"))}),
     "ChatCreate": obj({}, {"name": {**STR, "maxLength": 300}}),
@@ -258,6 +323,7 @@ SCHEMAS: dict[str, Schema] = {
             "assistant": STR,
             "sources": arr(ref("Source")),
             "usage": ref("Usage"),
+            "answered": ANSWERED,
             "message_time": TIME,
         }
     ),
@@ -273,6 +339,7 @@ SCHEMAS: dict[str, Schema] = {
             {
                 "status": {"enum": ["pending", "complete", "interrupted", "failed"]},
                 "sources": arr(ref("Source")),
+                "answered": NULLABLE_ANSWERED,
             },
         )
     ),

@@ -38,6 +38,7 @@ def sse(event: Event) -> str:
                 "session_id": event["sessionId"],
                 "message_id": event["message_id"],
                 "usage": event["usage"],
+                "answered": event["answered"],
             },
         )
     else:
@@ -126,6 +127,7 @@ def collect(stream: Iterator[Event]) -> dict[str, Any]:
             result["sources"] = event["sources"]
         elif kind == "end":
             result["usage"] = event["usage"]
+            result["answered"] = event["answered"]
         elif kind == "error":
             error = event["error"]
             raise ApiError(error["message"], code=error["code"], status=event.get("status", 502))

@@ -44,6 +44,7 @@ def message_dict(message: Message) -> dict[str, Any]:
         "content": message.content,
         "status": message.status,
         "sources": message.sources or [],
+        "answered": message.answered,
         "created_at": message.created_at.isoformat() + "Z",
         "feedback": {"rating": feedback.rating, "comment": feedback.comment} if feedback else None,
     }

@@ -9,6 +9,7 @@ bp = Blueprint("dashboard", __name__)
 from dashboard import (  # noqa: E402,F401  (routes and hooks register on bp)
     access,
     accounts,
+    answers,
     appearance,
     bots,
     conversations,
@@ -17,5 +18,6 @@ from dashboard import (  # noqa: E402,F401  (routes and hooks register on bp)
     filters,
     keys,
     site,
+    unanswered,
     usage,
 )

@@ -12,6 +12,7 @@ from dashboard import bp
 from dashboard.access import owned, owned_bot, wants_json
 from dashboard.forms import AskForm, ButtonForm, TextDocumentForm, UploadForm
 from dashboard.trial import trial_answer
+from engine.curated import CURATED
 from models import Bot, Document, db
 
 ACCEPT = ".txt,.md,.markdown,.html,.htm,.pdf,.docx"
@@ -36,7 +37,7 @@ def _documents(bot: Bot) -> list[Document]:
     return list(
         db.session.execute(
             db.select(Document)
-            .where(Document.bot_id == bot.id)
+            .where(Document.bot_id == bot.id, Document.source != CURATED)
             .order_by(Document.updated_at.desc(), Document.id.desc())
         ).scalars()
     )

@@ -8,8 +8,10 @@ from typing import Any
 from flask import current_app
 
 from engine.answer import call_model, effective_model, meter, record_usage, usage_object
+from engine.curated import promote
 from engine.prompt import build_messages
 from engine.providers import ProviderError
+from engine.refusal import fallback_text
 from knowledge.retrieval import search
 from models import Bot, db
 
@@ -18,14 +20,18 @@ def trial_answer(bot: Bot, question: str) -> dict[str, Any]:
     """Answer as the widget would; record the model call's usage (it costs the same)."""
     config = current_app.config
     passages = search(bot.id, question, int(config["CONTEXT_PASSAGES"]))
-    messages = build_messages(bot.prompt, passages, [], question, int(config["HISTORY_TOKENS"]))
+    curated = promote(bot.id, passages)
+    budget = int(config["HISTORY_TOKENS"])
+    messages = build_messages(
+        bot.prompt, passages, [], question, budget, fallback_text(bot.fallback_message)
+    )
     model = effective_model(bot)
     started = time.monotonic()
     parts: list[str] = []
     usage: dict[str, Any] = {}
     error = None
     try:
-        for kind, value in call_model(bot, model, messages, question, passages):
+        for kind, value in call_model(bot, model, messages, question, passages, curated):
             if kind == "delta":
                 parts.append(value)
             else:

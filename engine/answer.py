@@ -14,9 +14,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine import events
+from engine.curated import promote, stream_curated
 from engine.prices import cost_micros, dollars
 from engine.prompt import build_messages
 from engine.providers import Item, ProviderError, stream_offline, stream_openai
+from engine.refusal import answered, fallback_text
 from engine.tokens import count_messages, count_tokens
 from knowledge.retrieval import Passage, search
 from models import Bot, Conversation, Message, UsageDaily, db, utcnow
@@ -112,13 +114,20 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
     messages: list[dict[str, str]] = []
     usage: dict[str, Any] = {}
     model = effective_model(bot)
+    fallback = bot.fallback_message
     try:
         passages = search(bot.id, turn.question, int(config["CONTEXT_PASSAGES"]))
+        curated = promote(bot.id, passages)
         history = turn.history if turn.history is not None else stored_history(turn.conversation_id)
         messages = build_messages(
-            bot.prompt, passages, history, turn.question, int(config["HISTORY_TOKENS"])
+            bot.prompt,
+            passages,
+            history,
+            turn.question,
+            int(config["HISTORY_TOKENS"]),
+            fallback_text(fallback),
         )
-        items = call_model(bot, model, messages, turn.question, passages)
+        items = call_model(bot, model, messages, turn.question, passages, curated)
         # Give the database connection back while the model talks: a stream can take
         # minutes, and the pool must serve many of them at once.
         db.session.close()
@@ -132,9 +141,12 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
         finally:
             items.close()
         sources = [p.source() for p in passages]
-        record = _finish(turn, bot, "complete", parts, sources, messages, usage, started)
+        verdict = answered(passages, "".join(parts), fallback)
+        record = _finish(
+            turn, bot, "complete", parts, sources, messages, usage, started, answered=verdict
+        )
         yield events.sources(sources)
-        yield events.end(turn.session_id, turn.assistant_id, record)
+        yield events.end(turn.session_id, turn.assistant_id, record, verdict)
     except GeneratorExit:
         # The client went away: keep what was said so far, then let the stream close.
         _finish(
@@ -146,6 +158,8 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
             messages,
             usage,
             started,
+            # Stopped before a word: nothing was answered, nor declined.
+            answered=answered(passages, "".join(parts), fallback) if parts else None,
         )
         raise
     except Exception as exc:
@@ -179,6 +193,7 @@ def _finish(
     usage: dict[str, Any],
     started: float,
     error: dict[str, str] | None = None,
+    answered: bool | None = None,
 ) -> dict[str, Any]:
     """Store the assistant message and its usage; return the SPEC usage object."""
     db.session.rollback()
@@ -202,6 +217,7 @@ def _finish(
             output_tokens=output_tokens,
             cost_micros=cost,
             latency_ms=latency,
+            answered=answered,
         )
     )
     if conversation is not None:
@@ -215,9 +231,16 @@ def _finish(
 
 
 def call_model(
-    bot: Bot, model: str, messages: list[dict[str, str]], question: str, passages: list[Passage]
+    bot: Bot,
+    model: str,
+    messages: list[dict[str, str]],
+    question: str,
+    passages: list[Passage],
+    curated: Passage | None = None,
 ) -> Generator[Item, None, None]:
     """Open the model call: the offline engine, or the OpenAI-compatible server."""
+    if model == "offline" and curated is not None:
+        return stream_curated(messages, curated.content)
     if model == "offline":
         return stream_offline(messages, question, passages, bot.fallback_message)
     return stream_openai(current_app.config, messages, model, bot.temperature, bot.max_tokens)

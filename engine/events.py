@@ -22,9 +22,15 @@ def sources(items: list[dict[str, Any]]) -> Event:
     return {"type": "sources", "sources": items}
 
 
-def end(session_id: str, message_id: str, usage: dict[str, Any]) -> Event:
-    """Close an answer that completed."""
-    return {"type": "end", "sessionId": session_id, "message_id": message_id, "usage": usage}
+def end(session_id: str, message_id: str, usage: dict[str, Any], answered: bool) -> Event:
+    """Close an answer that completed; `answered` is False for a fallback or a refusal."""
+    return {
+        "type": "end",
+        "sessionId": session_id,
+        "message_id": message_id,
+        "usage": usage,
+        "answered": answered,
+    }
 
 
 def error(code: str, message: str, status: int = 502) -> Event:

@@ -12,13 +12,19 @@ INSTRUCTIONS = (
 )
 
 
-def system_message(prompt: str, passages: list[Passage]) -> str:
+def system_message(prompt: str, passages: list[Passage], fallback: str = "") -> str:
     """Return the system message: the bot's prompt, the rules and the context."""
     context = "\n\n".join(
         f"[{i}] {p.title}{' — ' + p.heading if p.heading else ''}\n{p.content}"
         for i, p in enumerate(passages, 1)
     )
-    parts = [prompt.strip(), INSTRUCTIONS, "Passages:\n" + (context or "(none found)")]
+    # The exact sentence lets engine.refusal tell a declined answer from a real one.
+    decline = (
+        f'When the passages do not answer the question, reply with exactly: "{fallback}"'
+        if fallback
+        else ""
+    )
+    parts = [prompt.strip(), INSTRUCTIONS, decline, "Passages:\n" + (context or "(none found)")]
     return "\n\n".join(p for p in parts if p)
 
 
@@ -41,10 +47,11 @@ def build_messages(
     history: list[dict[str, str]],
     question: str,
     history_budget: int,
+    fallback: str = "",
 ) -> list[dict[str, str]]:
     """Return the full message list for a chat completion."""
     return [
-        {"role": "system", "content": system_message(prompt, passages)},
+        {"role": "system", "content": system_message(prompt, passages, fallback)},
         *window(history, history_budget),
         {"role": "user", "content": question},
     ]

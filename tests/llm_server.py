@@ -3,6 +3,8 @@
 The model name picks the behaviour:
 - any other name: streams REPLY in small chunks, then a finish reason and usage;
 - "echo": streams the last user message back, 3 characters a chunk;
+- "decline": streams the sentence the system message asks for when the passages do
+  not answer (`reply with exactly: "…"`), as a model that declines would;
 - "fail-500": answers HTTP 500 before any token;
 - "flaky-500": answers 500 to the first request it sees, then behaves normally;
 - "reset-mid": sends two chunks, then resets the TCP connection;
@@ -64,6 +66,9 @@ class Handler(BaseHTTPRequestHandler):
         text = REPLY
         if model == "echo":
             text = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
+        elif model == "decline":
+            system = body["messages"][0]["content"]
+            text = re.search(r'reply with exactly: "(.*?)"', system, re.S).group(1)
         pieces = (
             [text[i : i + 3] for i in range(0, len(text), 3)]
             if model == "echo"

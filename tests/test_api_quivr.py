@@ -33,9 +33,11 @@ def test_chat_lifecycle(client, auth):
         "assistant",
         "sources",
         "usage",
+        "answered",
         "message_time",
     }
     assert body["chat_id"] == chat["chat_id"] and body["question"] == QUESTION
+    assert body["answered"] is True
     assert "seven to ten days" in body["assistant"]
     assert body["sources"][0]["title"] == "Shipping policy"
 

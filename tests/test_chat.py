@@ -29,7 +29,8 @@ def test_headless_chat_answers_from_documents(app, client, auth):
     response = client.post("/v1/chat", json={"sessionId": "abc", "message": QUESTION}, headers=auth)
     body = response.json
     assert response.status_code == 200
-    assert set(body) == {"sessionId", "message_id", "answer", "sources", "usage"}
+    assert set(body) == {"sessionId", "message_id", "answer", "sources", "usage", "answered"}
+    assert body["answered"] is True
     assert "seven to ten days" in body["answer"] and "[1]" in body["answer"]
     assert body["sources"][0]["title"] == "Shipping policy"
     assert body["sources"][0]["url"] == "https://shop.example/shipping-policy"

@@ -152,7 +152,7 @@ def test_export_json_and_csv(app, client, signed_in, bot_id, make_key):
     assert set(sessions) == {"visitor-a", "hostile", "formula"}
     answer = sessions["visitor-a"]["messages"][1]
     assert answer["role"] == "assistant" and "seven to ten days" in answer["content"]
-    assert answer["sources"] and answer["status"] == "complete"
+    assert answer["sources"] and answer["status"] == "complete" and answer["answered"] is True
     filtered = json.loads(
         signed_in.get(
             f"/dashboard/bots/{bot_id}/conversations/export.json", query_string={"q": "shipping"}
@@ -169,6 +169,8 @@ def test_export_json_and_csv(app, client, signed_in, bot_id, make_key):
     assert {r["session_id"] for r in rows} == {"visitor-a", "hostile"}
     assert any(r["role"] == "user" and r["content"] == "How long does shipping take?" for r in rows)
     assert any(r["feedback"] == "up" for r in rows)
+    assert any(r["role"] == "assistant" and r["answered"] == "true" for r in rows)
+    assert all(r["answered"] == "" for r in rows if r["role"] == "user")
     assert all(not r["conversation"].startswith("=") for r in rows)
 
 

@@ -75,6 +75,7 @@ def test_client_disconnect_keeps_partial_answer(
     assert answer.status == "interrupted"
     assert answer.content and server.REPLY.startswith(answer.content)
     assert answer.content != server.REPLY
+    assert answer.answered is True  # the partial text came from the retrieved passages
     # The upstream call was closed rather than left to run to its end.
     outcomes = wait_for(lambda: [o for m, o in llm.outcomes if m == "slow-disconnect"])
     assert outcomes == ["client closed"]

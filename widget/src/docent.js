@@ -17,7 +17,7 @@
     copy: "Copy answer", copied: "Copied", reset: "New conversation", sources: "Sources",
     up: "Helpful", down: "Not helpful", thanks: "Thanks!", typing: "Typing", stopped: "Stopped.",
     input: "Message", error: "Something went wrong.", network: "Connection lost.",
-    rate: "Too many messages. Try again in {s} s."
+    rate: "Too many messages. Try again in {s} s.", why: "What was wrong? (optional)"
   };
   var CSS =
     ":host{all:initial!important;display:block!important}" +
@@ -59,6 +59,7 @@
     "textarea{flex:1;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--bd);border-radius:10px;padding:8px 12px;margin:0;resize:none;min-height:42px;max-height:140px;field-sizing:content}" +
     "::placeholder{color:var(--mu);opacity:1}" +
     ".sb{width:42px;height:42px;justify-content:center;background:var(--ac);color:var(--on);border-radius:10px}" +
+    ".c{width:100%;padding:0;border:0}" +
     ".r{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}";
 
   function warn(text, err) {
@@ -475,11 +476,37 @@
             b.setAttribute("aria-pressed", String(i == (rating == "up" ? 0 : 1)));
           });
           announce(L.thanks);
-          emit("feedback", { message_id: m.id, rating: rating });
-          request("/v1/messages/" + encodeURIComponent(m.id) + "/feedback", { rating: rating }).catch(function (e) { warn("feedback not saved", e); });
+          rate(m, rating);
+          note(m, this.parentNode.parentNode, rating == "down");
       }, rating == "up" ? null : "dn");
       b.setAttribute("aria-pressed", m.fb == rating);
       return b;
+    }
+
+    function rate(m, rating, comment) {
+      emit("feedback", { message_id: m.id, rating: rating, comment: comment });
+      request("/v1/messages/" + encodeURIComponent(m.id) + "/feedback", { rating: rating, comment: comment }).catch(function (e) { warn("feedback not saved", e); });
+    }
+
+    // After a thumbs-down, ask what was wrong: an optional comment, sent with the rating.
+    function note(m, el, on) {
+      var old = el.querySelector(".c");
+      if (old) {
+        if (on) return;
+        old.remove();
+      }
+      if (!on) return;
+      var box = h("textarea", { rows: 2, maxlength: 2000, "aria-label": L.why, placeholder: L.why });
+      var form = el.appendChild(h("form", { class: "f c", submit: function (e) {
+        e.preventDefault();
+        form.remove();
+        if (box.value.trim()) {
+          rate(m, "down", box.value.trim());
+          announce(L.thanks);
+        }
+      } }, [box, h("button", { class: "sb", type: "submit", "aria-label": L.send }, icon("send"))]));
+      form.scrollIntoView({ block: "nearest" });
+      box.focus();
     }
 
     function copy(m, el) {
