@@ -114,8 +114,10 @@ def chat_question(chat_id: str) -> Response:
             "chat_id": chat_id,
             "message_id": result["message_id"],
             "question": question,
+            "user_message": question,
             "assistant": result["answer"],
             "sources": result["sources"],
+            "metadata": {"sources": result["sources"]},
             "usage": result["usage"],
             "message_time": iso(utcnow()),
         }

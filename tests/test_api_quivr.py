@@ -30,11 +30,15 @@ def test_chat_lifecycle(client, auth):
         "chat_id",
         "message_id",
         "question",
+        "user_message",
         "assistant",
         "sources",
+        "metadata",
         "usage",
         "message_time",
     }
+    assert body["user_message"] == QUESTION
+    assert body["metadata"] == {"sources": body["sources"]}
     assert body["chat_id"] == chat["chat_id"] and body["question"] == QUESTION
     assert "seven to ten days" in body["assistant"]
     assert body["sources"][0]["title"] == "Shipping policy"
