@@ -16,6 +16,7 @@ from api import (  # noqa: E402,F401
     quivr,
     sessions,
     usage,
+    webhooks,
     widget_config,
     ws,
 )

@@ -1,0 +1,1 @@
+"""Domain operations as plain functions over the database session."""
