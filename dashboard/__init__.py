@@ -18,4 +18,5 @@ from dashboard import (  # noqa: E402,F401  (routes and hooks register on bp)
     keys,
     site,
     usage,
+    webhooks,
 )
