@@ -11,6 +11,7 @@ from api import (  # noqa: E402,F401
     chat,
     cors,
     documents,
+    mcp,
     openai_compat,
     openapi,
     quivr,
