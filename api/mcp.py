@@ -134,7 +134,7 @@ def bridge(app: Flask) -> Bridge:
         return app.extensions["docent_mcp"]
 
 
-@bp.route("/mcp", methods=["GET", "POST", "DELETE"])
+@bp.post("/mcp")
 @limiter.limit(ip_limit)
 def mcp_endpoint() -> Any:
     """Authenticate the secret key, then let the MCP server answer the request."""
