@@ -203,6 +203,6 @@ def start_poller(app: Flask) -> threading.Event:
                 app.logger.exception("Webhook delivery pass failed")
             stop.wait(interval)
 
-    threading.Thread(target=loop, name="webhook-poller", daemon=True).start()
+    threading.Thread(target=loop, name="docent-webhook-poller", daemon=True).start()
     app.extensions["docent_webhook_poller"] = stop
     return stop

@@ -273,5 +273,10 @@ def test_poller_starts_only_when_asked(config):
     from app import create_app
 
     assert "docent_webhook_poller" not in create_app(config).extensions
-    started = create_app({**config, "WEBHOOK_POLLER": True}).extensions["docent_webhook_poller"]
-    started.set()
+    polling = create_app({**config, "WEBHOOK_POLLER": True})
+    polling.extensions["docent_webhook_poller"].set()
+    for thread in threading.enumerate():
+        if thread.name == "docent-webhook-poller":
+            thread.join(10)
+    with polling.app_context():
+        db.engine.dispose()
