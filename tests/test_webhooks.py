@@ -280,3 +280,37 @@ def test_poller_starts_only_when_asked(config):
             thread.join(10)
     with polling.app_context():
         db.engine.dispose()
+
+
+def test_concurrent_workers_deliver_each_event_once(app, client, auth, bot, receiver):
+    subscribe(client, auth, receiver.url, ["lead.created"])
+    with app.app_context():
+        for n in range(20):
+            emit_event(bot, "lead.created", {"bot_id": bot, "n": n})
+        db.session.commit()
+    totals: list[dict[str, int]] = []
+
+    def worker() -> None:
+        with app.app_context():
+            totals.append(deliver_due_webhooks())
+
+    threads = [threading.Thread(target=worker, name=f"docent-test-{n}") for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(t["delivered"] for t in totals) == 20
+    ids = [json.loads(h["body"])["id"] for h in receiver.hits]
+    assert len(ids) == 20 and len(set(ids)) == 20
+
+
+def test_private_target_is_refused_at_delivery_time(app, client, auth, bot, receiver):
+    subscribe(client, auth, receiver.url, ["lead.created"])
+    app.config["ALLOW_PRIVATE_URLS"] = False
+    with app.app_context():
+        emit_event(bot, "lead.created", {"bot_id": bot})
+        db.session.commit()
+        assert deliver_due_webhooks()["retrying"] == 1
+        delivery = db.session.execute(db.select(WebhookDelivery)).scalar_one()
+        assert "private or local" in delivery.last_error and delivery.last_status is None
+    assert receiver.hits == []
