@@ -7,6 +7,7 @@ import httpx2
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from models import Conversation, Message, db
 from tests.test_chat import QUESTION
@@ -89,5 +90,6 @@ def test_bad_key_is_refused_before_mcp(client):
 
 
 def test_client_sees_refusal(live_server):
-    with pytest.raises(Exception):  # noqa: B017  (the client wraps the 401 in a task-group error)
+    with pytest.raises(ExceptionGroup) as refused:
         run(f"{live_server}/mcp", "sk_not_a_real_key", lambda session: session.list_tools())
+    assert refused.group_contains(MCPError, match="error response", depth=2)
