@@ -164,7 +164,7 @@ def record(
         limit = int(config["WEBHOOK_DISABLE_AFTER"])
         if webhook.disabled_at is None and webhook.failures >= limit:
             webhook.disabled_at = utcnow()
-            webhook.disabled_reason = f"Disabled after {limit} failed attempts in a row. {error}"
+            webhook.disabled_reason = f"{limit} failed attempts in a row; the last: {error}"
     db.session.commit()
     return delivery.status
 
