@@ -79,6 +79,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         WEBHOOK_BACKOFF_SECONDS=30,
         WEBHOOK_DISABLE_AFTER=20,
         WEBHOOK_LEASE_SECONDS=120,
+        # Days a delivered or failed delivery stays in the log before it is pruned.
+        WEBHOOK_RETENTION_DAYS=30,
         WEBHOOK_POLLER=False,
         WEBHOOK_POLL_SECONDS=5,
         SESSION_COOKIE_HTTPONLY=True,
@@ -140,6 +142,7 @@ def validate_config(config: Any) -> None:
         "WEBHOOK_POLL_SECONDS",
         "WEBHOOK_MAX_ATTEMPTS",
         "WEBHOOK_DISABLE_AFTER",
+        "WEBHOOK_RETENTION_DAYS",
     ):
         try:
             if float(config[name]) <= 0:

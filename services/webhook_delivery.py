@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 
 from models import Webhook, WebhookDelivery, WebhookEvent, db, utcnow
+from services.webhooks import drop_orphan_events
 
 USER_AGENT = "Docent-Webhooks/1.0"
 MAX_ERROR = 500
@@ -169,9 +170,26 @@ def record(
     return delivery.status
 
 
+def prune(now: datetime) -> None:
+    """Forget finished deliveries, and events with none left, after WEBHOOK_RETENTION_DAYS."""
+    cutoff = now - timedelta(days=float(current_app.config["WEBHOOK_RETENTION_DAYS"]))
+    finished = db.session.execute(
+        delete(WebhookDelivery)
+        .where(
+            # Both columns are in the due index, so this is a range scan, not a table scan.
+            WebhookDelivery.status.in_(("delivered", "failed")),
+            WebhookDelivery.next_attempt_at < cutoff,
+        )
+        .returning(WebhookDelivery.event_id)
+    )
+    drop_orphan_events(set(finished.scalars()))
+    db.session.commit()
+
+
 def deliver_due_webhooks(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
     """Make one pass over due outbox rows; return how many were delivered, retried, failed."""
     now = now or utcnow()
+    prune(now)
     lease = now + timedelta(seconds=float(current_app.config["WEBHOOK_LEASE_SECONDS"]))
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
     for delivery_id in due(now, limit):

@@ -95,10 +95,25 @@ def find_webhook(bot_id: int, webhook_id: Any) -> Webhook | None:
 
 
 def delete_webhook(webhook: Webhook) -> None:
-    """Delete a webhook and its delivery log."""
-    db.session.execute(db.delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id))
+    """Delete a webhook, its delivery log and the events no other webhook still owes."""
+    owed = db.session.execute(
+        db.delete(WebhookDelivery)
+        .where(WebhookDelivery.webhook_id == webhook.id)
+        .returning(WebhookDelivery.event_id)
+    )
+    drop_orphan_events(set(owed.scalars()))
     db.session.delete(webhook)
     db.session.commit()
+
+
+def drop_orphan_events(event_ids: set[str]) -> None:
+    """Delete those of the events that no delivery refers to any more (no commit)."""
+    if not event_ids:
+        return
+    owed = db.select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id)
+    db.session.execute(
+        db.delete(WebhookEvent).where(WebhookEvent.id.in_(event_ids), ~owed.exists())
+    )
 
 
 def enable_webhook(webhook: Webhook) -> None:

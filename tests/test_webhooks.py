@@ -314,3 +314,28 @@ def test_private_target_is_refused_at_delivery_time(app, client, auth, bot, rece
         delivery = db.session.execute(db.select(WebhookDelivery)).scalar_one()
         assert "private or local" in delivery.last_error and delivery.last_status is None
     assert receiver.hits == []
+
+
+def test_finished_deliveries_are_pruned_after_retention(app, client, auth, bot, receiver):
+    first = subscribe(client, auth, receiver.url, ["lead.created"])
+    second = subscribe(client, auth, receiver.url, ["lead.created", "handoff.requested"])
+    with app.app_context():
+        emit_event(bot, "lead.created", {"bot_id": bot})
+        db.session.commit()
+        t0 = utcnow()
+        assert deliver_due_webhooks(t0)["delivered"] == 2
+        emit_event(bot, "handoff.requested", {"bot_id": bot})
+        db.session.commit()
+        receiver.status = 500
+        deliver_due_webhooks(t0 + timedelta(days=29))  # the handoff fails and waits
+        assert db.session.execute(db.select(db.func.count(WebhookDelivery.id))).scalar() == 3
+        deliver_due_webhooks(t0 + timedelta(days=31))
+        rows = db.session.execute(db.select(WebhookEvent.type)).scalars().all()
+        assert rows == ["handoff.requested"]  # the pending one stays, whatever its age
+        assert db.session.execute(db.select(db.func.count(WebhookDelivery.id))).scalar() == 1
+    client.delete(f"/api/v1/webhooks/{first['id']}", headers=auth)
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(WebhookEvent.id))).scalar() == 1
+    client.delete(f"/api/v1/webhooks/{second['id']}", headers=auth)
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(WebhookEvent.id))).scalar() == 0
