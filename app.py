@@ -71,6 +71,18 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
         # URL import refuses private and loopback addresses unless this is true.
         ALLOW_PRIVATE_URLS=False,
+        # Webhooks: per-attempt timeout, attempts before giving up on one event, the first
+        # retry's wait (doubling after), failures in a row that disable a webhook, how long
+        # a worker holds a claimed delivery, and an in-process poller (off: a task runs it).
+        WEBHOOK_TIMEOUT=10,
+        WEBHOOK_MAX_ATTEMPTS=8,
+        WEBHOOK_BACKOFF_SECONDS=30,
+        WEBHOOK_DISABLE_AFTER=20,
+        WEBHOOK_LEASE_SECONDS=120,
+        # Days a delivered or failed delivery stays in the log before it is pruned.
+        WEBHOOK_RETENTION_DAYS=30,
+        WEBHOOK_POLLER=False,
+        WEBHOOK_POLL_SECONDS=5,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -123,6 +135,24 @@ def validate_config(config: Any) -> None:
                 raise ValueError
         except (TypeError, ValueError):
             raise ConfigError(f"DOCENT_{name} must be a positive number of seconds.") from None
+    for name in (
+        "WEBHOOK_TIMEOUT",
+        "WEBHOOK_BACKOFF_SECONDS",
+        "WEBHOOK_LEASE_SECONDS",
+        "WEBHOOK_POLL_SECONDS",
+        "WEBHOOK_MAX_ATTEMPTS",
+        "WEBHOOK_DISABLE_AFTER",
+        "WEBHOOK_RETENTION_DAYS",
+    ):
+        try:
+            if float(config[name]) <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ConfigError(f"DOCENT_{name} must be a positive number.") from None
+    if float(config["WEBHOOK_LEASE_SECONDS"]) <= float(config["WEBHOOK_TIMEOUT"]):
+        raise ConfigError(
+            "DOCENT_WEBHOOK_LEASE_SECONDS must be longer than DOCENT_WEBHOOK_TIMEOUT."
+        )
     if not isinstance(config["PRICES"], dict):
         raise ConfigError('DOCENT_PRICES must be a JSON object like {"my-model": [0.5, 1.5]}.')
     try:
@@ -170,6 +200,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from cli import register as register_cli
 
     register_cli(app)
+    if app.config["WEBHOOK_POLLER"]:
+        from services.webhook_delivery import start_poller
+
+        start_poller(app)
     return app
 
 

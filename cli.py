@@ -17,6 +17,7 @@ users = AppGroup("users", help="Manage dashboard owners.")
 bots = AppGroup("bots", help="Manage bots.")
 keys = AppGroup("keys", help="Manage API keys.")
 docs = AppGroup("docs", help="Manage a bot's documents.")
+webhooks = AppGroup("webhooks", help="Deliver webhook events.")
 
 
 def emit(payload: dict[str, Any]) -> None:
@@ -156,6 +157,23 @@ def docs_add(bot_id: int, paths: tuple[str, ...]) -> None:
     emit({"documents": len(paths), "chunks": chunks})
 
 
+@webhooks.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep delivering, one pass every poll interval.")
+def webhooks_deliver(loop: bool) -> None:
+    """Deliver due webhook events once (or forever with --loop); print what happened."""
+    import time
+
+    from services.webhook_delivery import deliver_due_webhooks
+
+    while True:
+        counts = deliver_due_webhooks()
+        if not loop or any(counts.values()):
+            emit(counts)
+        if not loop:
+            return
+        time.sleep(float(current_app.config["WEBHOOK_POLL_SECONDS"]))
+
+
 @click.command("seed")
 @with_appcontext
 def seed_command() -> None:
@@ -177,5 +195,5 @@ def seed_command() -> None:
 
 def register(app: Flask) -> None:
     """Add the command groups to the app's CLI."""
-    for group in (users, bots, keys, docs, seed_command):
+    for group in (users, bots, keys, docs, webhooks, seed_command):
         app.cli.add_command(group)

@@ -22,10 +22,14 @@ from extensions import limiter
 
 
 def start_turn(
-    body: dict[str, Any], sid: str | None, *, turns: list[dict[str, str]] | None = None
+    body: dict[str, Any],
+    sid: str | None,
+    *,
+    turns: list[dict[str, str]] | None = None,
+    caller: Caller | None = None,
 ) -> tuple[Caller, Turn]:
     """Authenticate, validate, charge limits and commit the question: all before any byte."""
-    caller = authenticate(key_from_request(body), "chat", request_origin())
+    caller = caller or authenticate(key_from_request(body), "chat", request_origin())
     text = message(body.get("message"))
     charge_message(caller.key)
     return caller, prepare_turn(caller.bot, sid, text, caller.key.id, history=turns)
@@ -36,7 +40,9 @@ def start_turn(
 def headless_chat() -> Response:
     """Answer a widget or headless client's question in one JSON reply."""
     body = json_body()
-    _, turn = start_turn(body, session_id(body.get("sessionId", body.get("session_id"))))
+    _, turn = start_turn(
+        body, session_id(body.get("sessionId", body.get("session_id")), required=True)
+    )
     result = collect(stream_answer(turn))
     return jsonify({"sessionId": turn.session_id, **result})
 
@@ -46,7 +52,9 @@ def headless_chat() -> Response:
 def headless_chat_stream() -> Response:
     """Stream an answer as NDJSON, one event per line."""
     body = json_body()
-    _, turn = start_turn(body, session_id(body.get("sessionId", body.get("session_id"))))
+    _, turn = start_turn(
+        body, session_id(body.get("sessionId", body.get("session_id")), required=True)
+    )
     return ndjson_response(lambda: stream_answer(turn))
 
 
@@ -55,6 +63,8 @@ def headless_chat_stream() -> Response:
 def developer_chat() -> Response:
     """Answer over JSON or SSE; with `history` and no `session_id`, stay stateless."""
     body = json_body()
+    if "message" not in body and "question" in body:
+        body["message"] = body["question"]  # the name DocsBot-style clients send
     sid = session_id(body.get("session_id"), "session_id")
     turns = history(body.get("history")) if sid is None else None
     streaming = flag(body.get("stream"), "stream")

@@ -10,6 +10,8 @@ from flask import Response, current_app, jsonify, request
 
 from api import bp
 from api.keys import SCOPES
+from api.openapi_integrations import SCHEMAS as INTEGRATION_SCHEMAS
+from api.openapi_integrations import integration_paths
 from api.schemas import BOOL, DAY, SCHEMAS, SID, STR, Schema, obj, ref
 
 AUTH_SCHEMES = ("bearer", "apiKeyHeader", "widgetKeyHeader", "apiKeyQuery")
@@ -471,6 +473,7 @@ def paths() -> dict[str, Any]:
                 errors=(400, 401, 403, 404),
             )
         },
+        **integration_paths(op, ok, path_param),
     }
 
 
@@ -479,6 +482,7 @@ def document() -> dict[str, Any]:
     """Return the OpenAPI document (without servers, which depend on the request)."""
     schemas = {
         **SCHEMAS,
+        **INTEGRATION_SCHEMAS,
         "WsAuthFrame": obj({"type": {"const": "auth"}, "api_key": STR}),
         "WsQuestionFrame": obj(
             {"message": {**STR, "minLength": 1, "maxLength": 4000}},
@@ -491,8 +495,8 @@ def document() -> dict[str, Any]:
             "title": "Docent API",
             "version": "1.0.0",
             "description": "Ask a bot questions answered from its documents, over JSON, "
-            "NDJSON, Server-Sent Events or a WebSocket; read sessions and "
-            "usage; manage documents. Every error is "
+            "NDJSON, Server-Sent Events, a WebSocket, the OpenAI chat completions API or MCP; "
+            "read sessions and usage; manage documents and webhooks. Every error is "
             '`{"success": false, "error": {"code", "message"}}`. '
             f"Scopes: {', '.join(SCOPES)}. A guide: docs/api.md.",
         },
@@ -506,6 +510,9 @@ def document() -> dict[str, Any]:
                 "Documents",
                 "Owner's loop",
                 "Chat sessions",
+                "OpenAI-compatible",
+                "MCP",
+                "Webhooks",
                 "Reference",
             )
         ],

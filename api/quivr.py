@@ -15,6 +15,7 @@ from api.validation import json_body, message
 from engine.answer import Turn, new_session_id, prepare_turn, stream_answer
 from extensions import limiter
 from models import Conversation, Message, db, utcnow
+from services.webhooks import emit_event
 
 
 def chat_dict(conversation: Conversation) -> dict[str, Any]:
@@ -65,6 +66,8 @@ def create_chat() -> Response:
         preview="",
     )
     db.session.add(conversation)
+    data = {"bot_id": caller.bot.id, "session_id": conversation.session_id, "question": ""}
+    emit_event(caller.bot.id, "conversation.created", data)
     db.session.commit()
     return jsonify(chat_dict(conversation))
 
@@ -114,8 +117,10 @@ def chat_question(chat_id: str) -> Response:
             "chat_id": chat_id,
             "message_id": result["message_id"],
             "question": question,
+            "user_message": question,
             "assistant": result["answer"],
             "sources": result["sources"],
+            "metadata": {"sources": result["sources"]},
             "usage": result["usage"],
             "answered": result["answered"],
             "message_time": iso(utcnow()),

@@ -83,8 +83,8 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Turn": obj({"role": {"enum": ["user", "assistant"]}, "content": STR}),
     "HeadlessChatRequest": obj(
-        {"message": {**STR, "minLength": 1, "maxLength": 4000}},
-        {"sessionId": SID, "session_id": SID},
+        {"sessionId": SID, "message": {**STR, "minLength": 1, "maxLength": 4000}},
+        {"session_id": {**SID, "description": "Accepted in place of sessionId."}},
     ),
     "HeadlessChatResponse": obj(
         {
@@ -97,8 +97,15 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "DeveloperChatRequest": obj(
-        {"message": {**STR, "minLength": 1, "maxLength": 4000}},
+        {},
         {
+            "message": {**STR, "minLength": 1, "maxLength": 4000},
+            "question": {
+                **STR,
+                "minLength": 1,
+                "maxLength": 4000,
+                "description": "Alias of message.",
+            },
             "session_id": SID,
             "stream": BOOL,
             "history": {
@@ -108,6 +115,7 @@ SCHEMAS: dict[str, Schema] = {
             },
             "api_key": {**STR, "description": "Seed-compatible key in the body."},
         },
+        anyOf=[{"required": ["message"]}, {"required": ["question"]}],
     ),
     "DeveloperChatResponse": obj(
         {
@@ -320,8 +328,10 @@ SCHEMAS: dict[str, Schema] = {
             "chat_id": SID,
             "message_id": STR,
             "question": STR,
+            "user_message": STR,
             "assistant": STR,
             "sources": arr(ref("Source")),
+            "metadata": obj({"sources": arr(ref("Source"))}),
             "usage": ref("Usage"),
             "answered": ANSWERED,
             "message_time": TIME,

@@ -11,6 +11,7 @@ from api.auth import authenticate, key_from_request, request_origin
 from api.errors import InvalidRequest, NotFound
 from api.validation import json_body, session_id
 from models import Bot, Conversation, Feedback, Message, db
+from services.webhooks import emit_event
 
 WIDGET_DEFAULTS: dict[str, Any] = {
     "title": "",
@@ -98,6 +99,17 @@ def message_feedback(message_id: str) -> Response:
         message.feedback = Feedback(rating=rating, comment=comment)
     else:
         message.feedback.rating, message.feedback.comment = rating, comment
+    emit_event(
+        caller.bot.id,
+        "message.rated",
+        {
+            "bot_id": caller.bot.id,
+            "session_id": message.conversation.session_id,
+            "message_id": message.id,
+            "rating": rating,
+            "comment": comment,
+        },
+    )
     db.session.commit()
     return jsonify(
         {

@@ -55,7 +55,12 @@ def one_stream(port: int, key: str, results: list[tuple[float, float, str]]) -> 
     connection.request(
         "POST",
         "/v1/chat/stream",
-        body=json.dumps({"message": "How long does shipping take?"}),
+        body=json.dumps(
+            {
+                "sessionId": f"bench-{threading.get_ident()}",
+                "message": "How long does shipping take?",
+            }
+        ),
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )
     response = connection.getresponse()

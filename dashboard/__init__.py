@@ -20,4 +20,5 @@ from dashboard import (  # noqa: E402,F401  (routes and hooks register on bp)
     site,
     unanswered,
     usage,
+    webhooks,
 )

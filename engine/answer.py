@@ -22,6 +22,7 @@ from engine.refusal import answered, fallback_text
 from engine.tokens import count_messages, count_tokens
 from knowledge.retrieval import Passage, search
 from models import Bot, Conversation, Message, UsageDaily, db, utcnow
+from services.webhooks import emit_event
 
 
 @dataclass
@@ -67,6 +68,11 @@ def prepare_turn(
             total_tokens=0,
         )
         db.session.add(conversation)
+        emit_event(
+            bot.id,
+            "conversation.created",
+            {"bot_id": bot.id, "session_id": session_id, "question": question},
+        )
     conversation.message_count += 1
     conversation.last_at = utcnow()
     db.session.add(
@@ -226,8 +232,21 @@ def _finish(
         conversation.last_at = utcnow()
     if messages:
         record_usage(bot.id, turn.key_id, model, input_tokens, output_tokens, cost, latency)
+    if status == "complete" and answered is False:  # the fallback or a declined answer
+        emit_event(bot.id, "message.unanswered", unanswered_data(turn, content))
     db.session.commit()
     return usage_object(input_tokens, output_tokens, cost)
+
+
+def unanswered_data(turn: Turn, answer: str) -> dict[str, Any]:
+    """Return the message.unanswered webhook payload for a turn."""
+    return {
+        "bot_id": turn.bot_id,
+        "session_id": turn.session_id,
+        "message_id": turn.assistant_id,
+        "question": turn.question,
+        "answer": answer,
+    }
 
 
 def call_model(

@@ -85,7 +85,7 @@ def test_reference_renders_in_chromium(page, live_server):
     )
     page.goto(f"{live_server}/api/docs")
     page.wait_for_selector(".opblock")
-    assert page.locator(".opblock").count() == 29  # one a documented operation
+    assert page.locator(".opblock").count() == 37  # one a documented operation
     assert page.get_by_text("/api/v1/chat/ws").count() >= 1
     assert problems == []
 
@@ -125,9 +125,11 @@ class Checker:
                 self.validate(json.loads(line), schema)
         elif response.mimetype == "text/event-stream":
             # Read streams to their end so no answer is left running after the test.
-            assert (
-                response.get_data(as_text=True).rstrip().split("\n\n")[-1].startswith("event: end")
-            )
+            last = response.get_data(as_text=True).rstrip().split("\n\n")[-1]
+            if path == "/v1/chat/completions":
+                assert last == "data: [DONE]"
+            else:
+                assert last.startswith("event: end")
         response.close()
         self.seen.add((path, method, str(status)))
         return response
@@ -280,6 +282,52 @@ def test_real_responses_match_their_schemas(app, client, spec, make_bot, make_ke
         "/api/v1/answers/{answer_id}",
         "delete",
     )
+    model = f"bot-{bot}"
+    check(client.get("/v1/models", headers=auth), "/v1/models", "get")
+    check(client.get(f"/v1/models/{model}", headers=auth), "/v1/models/{name}", "get")
+    ask = {"model": model, "messages": [{"role": "user", "content": QUESTION}]}
+    check(
+        client.post("/v1/chat/completions", json=ask, headers=auth), "/v1/chat/completions", "post"
+    )
+    check(
+        client.post("/v1/chat/completions", json={**ask, "stream": True}, headers=auth),
+        "/v1/chat/completions",
+        "post",
+    )
+    mcp = {**auth, "Accept": "application/json, text/event-stream"}
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"},
+        },
+    }
+    check(client.post("/mcp", json=initialize, headers=mcp), "/mcp", "post")
+    app.config["ALLOW_PRIVATE_URLS"] = True
+    hook = check(
+        client.post(
+            "/api/v1/webhooks",
+            json={"url": "http://127.0.0.1:9/hook", "events": ["message.rated"]},
+            headers=auth,
+        ),
+        "/api/v1/webhooks",
+        "post",
+        201,
+    ).json["webhook"]
+    check(client.get("/api/v1/webhooks", headers=auth), "/api/v1/webhooks", "get")
+    check(
+        client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=auth),
+        "/api/v1/webhooks/{webhook_id}/deliveries",
+        "get",
+    )
+    check(
+        client.delete(f"/api/v1/webhooks/{hook['id']}", headers=auth),
+        "/api/v1/webhooks/{webhook_id}",
+        "delete",
+    )
     check(client.get("/api/v1/openapi.json"), "/api/v1/openapi.json", "get")
     check(client.get("/api/docs"), "/api/docs", "get")
 
@@ -288,6 +336,20 @@ def test_real_responses_match_their_schemas(app, client, spec, make_bot, make_ke
     check(client.get("/api/v1/usage?start_date=bad", headers=auth), "/api/v1/usage", "get", 400)
     check(client.get("/api/v1/usage"), "/api/v1/usage", "get", 401)
     check(client.get("/api/v1/usage", headers=widget), "/api/v1/usage", "get", 403)
+    check(client.get("/v1/models"), "/v1/models", "get", 401)
+    check(
+        client.post("/v1/chat/completions", json={"model": "gpt-4o"}, headers=auth),
+        "/v1/chat/completions",
+        "post",
+        404,
+    )
+    check(
+        client.post("/v1/chat/completions", json={"model": model}, headers=auth),
+        "/v1/chat/completions",
+        "post",
+        400,
+    )
+    check(client.post("/mcp", json=initialize, headers=widget), "/mcp", "post", 401)
     check(client.post("/v1/chat", data="x", headers=widget), "/v1/chat", "post", 415)
     check(
         client.post("/api/v1/chat", json={"message": ""}, headers=auth), "/api/v1/chat", "post", 400

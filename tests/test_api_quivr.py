@@ -30,12 +30,16 @@ def test_chat_lifecycle(client, auth):
         "chat_id",
         "message_id",
         "question",
+        "user_message",
         "assistant",
         "sources",
+        "metadata",
         "usage",
         "answered",
         "message_time",
     }
+    assert body["user_message"] == QUESTION
+    assert body["metadata"] == {"sources": body["sources"]}
     assert body["chat_id"] == chat["chat_id"] and body["question"] == QUESTION
     assert body["answered"] is True
     assert "seven to ten days" in body["assistant"]

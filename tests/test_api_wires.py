@@ -63,7 +63,9 @@ def test_same_question_same_events_on_every_wire(
         request.getfixturevalue("llm_app")
     key = make_key(make_bot())
     auth = {"Authorization": f"Bearer {key}"}
-    ndjson = client.post("/v1/chat/stream", json={"message": QUESTION}, headers=auth)
+    ndjson = client.post(
+        "/v1/chat/stream", json={"sessionId": "w1", "message": QUESTION}, headers=auth
+    )
     sse = client.post("/api/v1/chat", json={"message": QUESTION, "stream": True}, headers=auth)
     ws_url = live_server.replace("http://", "ws://") + "/api/v1/chat/ws"
     wires = {
@@ -85,9 +87,9 @@ def test_same_error_event_on_every_wire(app, client, live_server, llm_app, make_
     key = make_key(make_bot(model="fail-500"))
     auth = {"Authorization": f"Bearer {key}"}
     ndjson = from_ndjson(
-        client.post("/v1/chat/stream", json={"message": QUESTION}, headers=auth).get_data(
-            as_text=True
-        )
+        client.post(
+            "/v1/chat/stream", json={"sessionId": "w1", "message": QUESTION}, headers=auth
+        ).get_data(as_text=True)
     )
     sse = from_sse(
         client.post(

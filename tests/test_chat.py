@@ -62,7 +62,7 @@ def test_bot_fallback_message_used(client, make_bot, make_key):
     key = make_key(make_bot(fallback_message="Please email support@shop.example."))
     body = client.post(
         "/v1/chat",
-        json={"message": "Who won the football?"},
+        json={"sessionId": "fallback", "message": "Who won the football?"},
         headers={"Authorization": f"Bearer {key}"},
     ).json
     assert body["answer"] == "Please email support@shop.example."
@@ -180,6 +180,10 @@ def test_history_window_respects_token_budget(app, client, make_bot, make_key, l
         ("/v1/chat", {"sessionId": 7, "message": "hi"}, 400, "invalid_request"),
         ("/v1/chat", ["not", "an", "object"], 400, "invalid_request"),
         ("/v1/chat/stream", {"sessionId": "ok", "message": ""}, 400, "invalid_request"),
+        ("/v1/chat", {"message": "hi"}, 400, "invalid_request"),
+        ("/v1/chat/stream", {"message": "hi"}, 400, "invalid_request"),
+        ("/v1/chat", {"sessionId": None, "message": "hi"}, 400, "invalid_request"),
+        ("/api/v1/chat", {"question": ""}, 400, "invalid_request"),
         ("/api/v1/chat", {"message": "hi", "stream": "maybe"}, 400, "invalid_request"),
         ("/api/v1/chat", {"message": "hi", "history": "nope"}, 400, "invalid_request"),
         (
@@ -197,6 +201,11 @@ def test_bad_input(app, client, auth, url, body, status, code):
     assert response.json["success"] is False and response.json["error"]["code"] == code
     with app.app_context():
         assert db.session.execute(db.select(db.func.count(Message.id))).scalar() == 0
+
+
+def test_question_is_accepted_for_message(client, auth):
+    body = client.post("/api/v1/chat", json={"question": QUESTION}, headers=auth).json
+    assert body["success"] is True and "seven to ten days" in body["answer"]
 
 
 def test_longest_valid_inputs_accepted(client, auth):

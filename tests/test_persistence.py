@@ -116,7 +116,7 @@ def test_no_database_write_per_token(llm_app, client, make_bot, make_key):
     try:
         response = client.post(
             "/v1/chat/stream",
-            json={"message": QUESTION},
+            json={"sessionId": "writes", "message": QUESTION},
             headers={"Authorization": f"Bearer {key}"},
         )
         deltas = response.get_data(as_text=True).count('"delta"')

@@ -84,7 +84,9 @@ def test_500_before_first_token(llm_app, client, make_bot, make_key):
 def test_500_on_json_route_is_502(llm_app, client, make_bot, make_key):
     key = make_key(make_bot(model="fail-500"))
     response = client.post(
-        "/v1/chat", json={"message": QUESTION}, headers={"Authorization": f"Bearer {key}"}
+        "/v1/chat",
+        json={"sessionId": "p1", "message": QUESTION},
+        headers={"Authorization": f"Bearer {key}"},
     )
     assert response.status_code == 502 and response.json["error"]["code"] == "upstream_error"
 
@@ -133,7 +135,9 @@ def test_stall_on_json_route_is_504(llm_app, client, make_bot, make_key, monkeyp
     llm_app.config["UPSTREAM_IDLE_TIMEOUT"] = 0.5
     key = make_key(make_bot(model="stall"))
     response = client.post(
-        "/v1/chat", json={"message": QUESTION}, headers={"Authorization": f"Bearer {key}"}
+        "/v1/chat",
+        json={"sessionId": "p1", "message": QUESTION},
+        headers={"Authorization": f"Bearer {key}"},
     )
     assert response.status_code == 504 and response.json["error"]["code"] == "upstream_error"
 
