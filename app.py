@@ -76,6 +76,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         SEED_DEMO=False,
+        # Serve the demo host pages under /demo/ (make run sets DOCENT_DEMO=1); never in production.
+        DEMO=False,
     )
     app.config.from_prefixed_env("DOCENT")
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI"):
@@ -129,6 +131,9 @@ def validate_config(config: Any) -> None:
         config["PRICE_TABLE"] = price_table(config["PRICES"])
     except ValueError as exc:
         raise ConfigError(f"DOCENT_PRICES is invalid: {exc}") from None
+    if config["DEMO"] not in (True, False, 0, 1, "0", "1", "true", "false"):
+        raise ConfigError("DOCENT_DEMO must be 1 (serve the demo pages) or 0.")
+    config["DEMO"] = config["DEMO"] in (True, 1, "1", "true")
     if "://" not in config["SQLALCHEMY_DATABASE_URI"]:
         raise ConfigError(
             "DATABASE_URL must be a SQLAlchemy URL like postgresql+psycopg://user@host/db."
@@ -166,6 +171,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(dashboard.bp)
+    if app.config["DEMO"]:
+        from widget import demo
+
+        app.register_blueprint(demo.bp)
 
     from cli import register as register_cli
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, g, request
 from limits import parse, parse_many
 
+from api import preview
 from api.errors import (
     InvalidApiKey,
     OriginNotAllowed,
@@ -65,6 +66,10 @@ def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
     """Check key text, origin, scope and limits; return the caller or raise."""
     if not text:
         raise InvalidApiKey("An API key is required: send it as 'Authorization: Bearer <key>'.")
+    if text.startswith(preview.PREFIX):
+        key, bot = preview.preview_bot(text, scope, origin)
+        g.cors_origin = None  # same-origin only: no CORS header is ever needed
+        return Caller(key=key, bot=bot, origin=origin)
     kind = key_kind(text)
     if kind is None:
         # Refused without a database read: wrong prefix, length or checksum.

@@ -15,10 +15,9 @@ from sqlalchemy import Select, exists, or_
 from api.widget_config import message_dict
 from dashboard import bp
 from dashboard.access import owned, owned_bot
-from dashboard.bots import PREVIEW_KEY_NAME
 from dashboard.forms import ButtonForm
 from engine.prices import dollars
-from models import ApiKey, Bot, Conversation, Message, db, utcnow
+from models import Bot, Conversation, Message, db, utcnow
 
 PER_PAGE = 25
 CSV_COLUMNS = [
@@ -83,16 +82,6 @@ def filtered(bot: Bot) -> tuple[Select[Any], dict[str, Any]]:
     return query.order_by(Conversation.last_at.desc(), Conversation.id.desc()), filters
 
 
-def _preview_key_id(bot: Bot) -> int | None:
-    return (
-        db.session.execute(
-            db.select(ApiKey.id).where(ApiKey.bot_id == bot.id, ApiKey.name == PREVIEW_KEY_NAME)
-        )
-        .scalars()
-        .first()
-    )
-
-
 @bp.get("/dashboard/bots/<int:bot_id>/conversations")
 def conversations(bot_id: int) -> str:
     """List conversations, newest first, with search and a date filter."""
@@ -115,7 +104,6 @@ def conversations(bot_id: int) -> str:
         page=page,
         filters=filters,
         any_at_all=any_at_all,
-        preview_key_id=_preview_key_id(bot),
     )
 
 
@@ -137,7 +125,6 @@ def transcript(bot_id: int, conversation_id: int) -> str:
         messages=messages,
         totals=totals,
         button=ButtonForm(),
-        preview_key_id=_preview_key_id(bot),
     )
 
 
