@@ -149,6 +149,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("DOCENT_INSTANCE_PATH") or None,
     )
     load_config(app, test_config)
+    from api.validation import IdConverter
+
+    # Ids beyond the database's integer range are a 404, never a database error.
+    app.url_map.converters["int"] = IdConverter
     logs.install()
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

@@ -15,6 +15,7 @@ from api import (  # noqa: E402,F401
     quivr,
     sessions,
     usage,
+    validation,
     widget_config,
     ws,
 )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, request
+from flask_limiter.util import get_remote_address
 from limits import parse, parse_many
 
 from api import preview
@@ -134,3 +135,26 @@ def charge_message(key: ApiKey) -> None:
 def ip_limit() -> str:
     """Return the per-client-IP limit for chat routes."""
     return current_app.config["RATE_LIMIT_IP"]
+
+
+# One budget per client IP across every chat route: Flask-Limiter's shared limit keeps
+# one counter under this scope for all the routes it decorates, and the WebSocket's
+# questions count against the same counter (charge_ip).
+IP_SCOPE = "chat"
+chat_ip_limit = limiter.shared_limit(ip_limit, scope=IP_SCOPE)
+
+
+def charge_ip() -> None:
+    """Count one question outside Flask-Limiter's decorators (WebSocket frames)."""
+    identifiers = [get_remote_address(), IP_SCOPE]
+    # The very identifiers Flask-Limiter hits for chat_ip_limit, its key prefix included.
+    prefix = getattr(limiter, "_key_prefix", "")
+    if prefix:
+        identifiers.insert(0, prefix)
+    for item in parse_many(ip_limit()):
+        if not limiter.limiter.hit(item, *identifiers):
+            reset, _ = limiter.limiter.get_window_stats(item, *identifiers)
+            raise RateLimited(
+                "Too many requests; slow down and retry later.",
+                retry_after=_seconds_until(reset),
+            )

@@ -11,14 +11,13 @@ from api.auth import (
     Caller,
     authenticate,
     charge_message,
-    ip_limit,
+    chat_ip_limit,
     key_from_request,
     request_origin,
 )
 from api.streams import collect, ndjson_response, sse_response
 from api.validation import flag, history, json_body, message, session_id
 from engine.answer import Turn, prepare_turn, stream_answer
-from extensions import limiter
 
 
 def start_turn(
@@ -32,7 +31,7 @@ def start_turn(
 
 
 @bp.post("/v1/chat")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def headless_chat() -> Response:
     """Answer a widget or headless client's question in one JSON reply."""
     body = json_body()
@@ -42,7 +41,7 @@ def headless_chat() -> Response:
 
 
 @bp.post("/v1/chat/stream")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def headless_chat_stream() -> Response:
     """Stream an answer as NDJSON, one event per line."""
     body = json_body()
@@ -51,7 +50,7 @@ def headless_chat_stream() -> Response:
 
 
 @bp.post("/api/v1/chat")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def developer_chat() -> Response:
     """Answer over JSON or SSE; with `history` and no `session_id`, stay stateless."""
     body = json_body()

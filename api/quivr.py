@@ -7,13 +7,12 @@ from typing import Any
 from flask import Response, jsonify
 
 from api import bp
-from api.auth import authenticate, charge_message, ip_limit, key_from_request, request_origin
+from api.auth import authenticate, charge_message, chat_ip_limit, key_from_request, request_origin
 from api.errors import InvalidRequest
 from api.sessions import caller_for, delete_conversation, find_conversation, iso, page_args
 from api.streams import collect, sse_response
 from api.validation import json_body, message
 from engine.answer import Turn, new_session_id, prepare_turn, stream_answer
-from extensions import limiter
 from models import Conversation, Message, db, utcnow
 
 
@@ -104,7 +103,7 @@ def ask(chat_id: str) -> tuple[Turn, str]:
 
 
 @bp.post("/chat/<chat_id>/question")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def chat_question(chat_id: str) -> Response:
     """Answer a question in a chat, in one JSON reply."""
     turn, question = ask(chat_id)
@@ -123,7 +122,7 @@ def chat_question(chat_id: str) -> Response:
 
 
 @bp.post("/chat/<chat_id>/question/stream")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def chat_question_stream(chat_id: str) -> Response:
     """Answer a question in a chat as Server-Sent Events, like /api/v1/chat with stream."""
     turn, _ = ask(chat_id)

@@ -20,6 +20,12 @@ from engine.prices import dollars
 from models import Bot, Conversation, Message, db, utcnow
 
 PER_PAGE = 25
+# A cell starting with one of these may run as a formula in Excel, LibreOffice or Sheets;
+# ";" starts one in locales that use it as the separator, and spreadsheets fold the
+# full-width forms to ASCII.
+FORMULA_STARTS = frozenset("=+-@\t\r\n;\uff1d\uff0b\uff0d\uff20")
+# Pages beyond this show as the last one could; it keeps OFFSET within any database's range.
+MAX_PAGE = 100_000
 CSV_COLUMNS = [
     "session_id",
     "conversation",
@@ -87,7 +93,7 @@ def conversations(bot_id: int) -> str:
     """List conversations, newest first, with search and a date filter."""
     bot = owned_bot(bot_id)
     query, filters = filtered(bot)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows = db.session.execute(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars()
     rows = list(rows)
     any_at_all = (
@@ -189,7 +195,7 @@ def export_json(bot_id: int) -> Response:
 
 def csv_cell(value: Any) -> Any:
     """Keep spreadsheet apps from running a cell as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value.lstrip(" ")[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 
