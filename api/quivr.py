@@ -15,6 +15,9 @@ from api.validation import json_body, message
 from engine.answer import Turn, new_session_id, prepare_turn, stream_answer
 from models import Conversation, Message, db, utcnow
 
+CHATS_PER_PAGE = 100
+CHATS_MAX_PER_PAGE = 1000
+
 
 def chat_dict(conversation: Conversation) -> dict[str, Any]:
     """Return a conversation as a Quivr chat."""
@@ -38,7 +41,7 @@ def chat_name(body: dict[str, Any], field: str, default: str | None = None) -> s
 def list_chats() -> Response:
     """List the bot's chats, most recent first (page and per_page optional)."""
     caller = caller_for("sessions:read")
-    page, per_page = page_args(100, 1000)
+    page, per_page = page_args(CHATS_PER_PAGE, CHATS_MAX_PER_PAGE)
     rows = db.session.execute(
         db.select(Conversation)
         .where(Conversation.bot_id == caller.bot.id)
@@ -52,8 +55,8 @@ def list_chats() -> Response:
 @bp.post("/chat")
 def create_chat() -> Response:
     """Start an empty chat; its chat_id is a session id every other route accepts."""
-    body = json_body(optional=True)
     caller = caller_for("sessions:write")
+    body = json_body("ChatCreate", optional=True)
     conversation = Conversation(
         bot_id=caller.bot.id,
         session_id=new_session_id(),
@@ -81,8 +84,8 @@ def delete_chat(chat_id: str) -> Response:
 @bp.put("/chat/<chat_id>/metadata")
 def rename_chat(chat_id: str) -> Response:
     """Rename a chat."""
-    body = json_body()
     caller = caller_for("sessions:write")
+    body = json_body("ChatRename")
     conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
     conversation.name = chat_name(body, "chat_name")
     db.session.commit()
@@ -91,7 +94,7 @@ def rename_chat(chat_id: str) -> Response:
 
 def ask(chat_id: str) -> tuple[Turn, str]:
     """Authenticate, validate, check the chat is ours, charge limits, commit the question."""
-    body = json_body()
+    body = json_body("ChatQuestion")
     caller = authenticate(key_from_request(), "chat", request_origin())
     conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
     question = message(body.get("question"), "question")

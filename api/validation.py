@@ -11,7 +11,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter
 
 from api import bp
-from api.errors import ApiError, InvalidRequest
+from api.errors import ApiError, InvalidApiKey, InvalidRequest
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MAX_MESSAGE = 4000
@@ -68,8 +68,8 @@ def parse_json(data: bytes | str) -> Any:
     return value
 
 
-def json_body(optional: bool = False) -> dict[str, Any]:
-    """Return the request's JSON object, or raise 415/400 with a clear message."""
+def json_body(*schemas: str, optional: bool = False) -> dict[str, Any]:
+    """Return the request's JSON object, or raise 415/400; refuse properties `schemas` lack."""
     data = request.get_data(cache=True)
     if not data and optional:
         return {}
@@ -82,6 +82,8 @@ def json_body(optional: bool = False) -> dict[str, Any]:
     body = parse_json(data)
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
+    if schemas:
+        refuse_unknown(body, schemas)
     return body
 
 
@@ -142,9 +144,14 @@ def flag(value: Any, name: str) -> bool:
     raise InvalidRequest(f"'{name}' must be true or false.")
 
 
-def refuse_unknown(body: dict[str, Any], known: set[str]) -> None:
-    """Raise 400 for a property the route does not define (the OpenAPI schema says so too)."""
+def refuse_unknown(body: dict[str, Any], schemas: tuple[str, ...]) -> None:
+    """Raise 400 for a property none of the OpenAPI schemas defines (they are closed)."""
+    from api.schemas import SCHEMAS
+
+    known = {name for schema in schemas for name in SCHEMAS[schema]["properties"]}
     unknown = sorted(set(body) - known)
+    if "api_key" in unknown:
+        raise InvalidApiKey("A key in the JSON body is accepted only on /api/v1 routes.")
     if unknown:
         raise InvalidRequest(f"Unknown property '{unknown[0][:60]}'.")
 
@@ -156,7 +163,8 @@ def refuse_bad_text() -> None:
         clean_text(request.path, "path")
         for name, value in request.args.items(multi=True):
             clean_text(name, "query")
-            clean_text(value, name)
+            if name != "api_key":  # a key is never stored; a bad one is simply a 401
+                clean_text(value, name)
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             for name, value in request.form.items(multi=True):
                 clean_text(name, "form")
