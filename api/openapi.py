@@ -21,6 +21,8 @@ from api.validation import MAX_ID
 AUTH_SCHEMES = ("bearer", "apiKeyHeader", "widgetKeyHeader", "apiKeyQuery")
 
 
+# An empty date parameter means its default, as if it were absent.
+DAY_OR_EMPTY = {"anyOf": [DAY, {"type": "string", "maxLength": 0}]}
 SSE_DESCRIPTION = (
     '`text/event-stream`. Blocks: `event: start` / `data: {"session_id","message_id"}`; '
     '`event: message` / `data: {"content"}` per piece of text; `event: sources` / '
@@ -287,11 +289,12 @@ def paths() -> dict[str, Any]:
                 scope="usage:read",
                 errors=(400, 401, 403),
                 params=[
-                    query("start_date", DAY, "First day (UTC); default 29 days before end."),
-                    query("end_date", DAY, "Last day (UTC), included; default today."),
+                    query("start_date", DAY_OR_EMPTY, "First day (UTC); default end - 29 days."),
+                    query("end_date", DAY_OR_EMPTY, "Last day (UTC), included; default today."),
                 ],
-                description="At most 366 days a report: a longer range, or a start_date after "
-                "the end_date, is a 400.",
+                description="At most 366 days a report, between 1970-01-01 and 9999-01-01: "
+                "a longer range, a start_date after the end_date or a day outside those "
+                "is a 400.",
             )
         },
         "/api/v1/documents": {

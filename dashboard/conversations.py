@@ -20,6 +20,8 @@ from engine.prices import dollars
 from models import Bot, Conversation, Message, db, utcnow
 
 PER_PAGE = 25
+# The days a date filter may name.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 1, 1)
 # A cell starting with one of these may run as a formula in Excel, LibreOffice or Sheets;
 # ";" starts one in locales that use it as the separator, and spreadsheets fold the
 # full-width forms to ASCII.
@@ -46,11 +48,13 @@ CSV_COLUMNS = [
 
 
 def parse_day(value: str | None) -> date | None:
-    """Return a YYYY-MM-DD date, or None when empty or malformed."""
+    """Return a YYYY-MM-DD date, or None when empty, malformed or out of range."""
     try:
-        return date.fromisoformat((value or "").strip()) if value else None
+        day = date.fromisoformat((value or "").strip()) if value else None
     except ValueError:
         return None
+    # Far-off dates would overflow the date arithmetic of ranges; no usage is there anyway.
+    return day if day is None or FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _like(text: str) -> str:

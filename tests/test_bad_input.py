@@ -133,6 +133,19 @@ def test_huge_page_numbers_are_refused(client, auth, path, number):
     assert refused(client.get(path.format(n=number), headers=auth))
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "end_date=0001-01-01",
+        "start_date=0001-01-01",
+        "end_date=9999-12-31",
+        "start_date=9999-12-31",
+    ],
+)
+def test_far_off_usage_dates_are_refused(client, auth, query):
+    assert refused(client.get(f"/api/v1/usage?{query}", headers=auth))
+
+
 def test_dashboard_ids_and_pages_beyond_range(app, client):
     support.make_owner(app)
     assert support.sign_in(client).status_code == 302
@@ -145,8 +158,13 @@ def test_dashboard_ids_and_pages_beyond_range(app, client):
         response = client.get(path)
         assert response.status_code == 404, path
     own = support.owned_bot(app, 1)
-    listing = client.get(f"/dashboard/bots/{own}/conversations?page=99999999999999999999")
-    assert listing.status_code == 200
+    for query in ("page=99999999999999999999", "end=9999-12-31", "start=0001-01-01"):
+        listing = client.get(f"/dashboard/bots/{own}/conversations?{query}")
+        assert listing.status_code == 200, query
+    for query in ("end=0001-01-01", "start=9999-12-31", "end=9999-12-31"):
+        usage = client.get(f"/dashboard/bots/{own}/usage?{query}")
+        # Shown as a malformed date: the page explains, with the last 30 days.
+        assert usage.status_code == 400 and b"Dates look like" in usage.data, query
     posted = client.post(
         f"/dashboard/bots/{own}/documents/text", data={"title": "A\x00B", "text": "Hello"}
     )
