@@ -193,3 +193,18 @@ def test_bad_frames_get_an_error_event_and_a_close_code(socket_url, frame):
     error, code, _ = closed_with(ws)
     assert error["type"] == "error" and error["error"]["code"] == "invalid_request"
     assert code == 4400
+
+
+def test_a_server_fault_on_the_socket_is_an_error_event_and_1011(socket_url, monkeypatch):
+    """An unexpected exception never reaches Flask, which would write HTTP 500 on the socket."""
+    import api.ws
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(api.ws, "prepare_turn", broken)
+    ws = connect(socket_url)
+    ws.send(json.dumps({"message": QUESTION}))
+    error, code, _ = closed_with(ws)
+    assert error["type"] == "error" and error["error"]["code"] == "internal_error"
+    assert code == 1011
