@@ -19,6 +19,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+run: export DOCENT_DEMO = 1
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	PORT=$(PORT) $(BIN)/flask seed

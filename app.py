@@ -88,6 +88,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         SEED_DEMO=False,
+        # Serve the demo host pages under /demo/ (make run sets DOCENT_DEMO=1); never in production.
+        DEMO=False,
     )
     app.config.from_prefixed_env("DOCENT")
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI"):
@@ -159,6 +161,9 @@ def validate_config(config: Any) -> None:
         config["PRICE_TABLE"] = price_table(config["PRICES"])
     except ValueError as exc:
         raise ConfigError(f"DOCENT_PRICES is invalid: {exc}") from None
+    if config["DEMO"] not in (True, False, 0, 1, "0", "1", "true", "false"):
+        raise ConfigError("DOCENT_DEMO must be 1 (serve the demo pages) or 0.")
+    config["DEMO"] = config["DEMO"] in (True, 1, "1", "true")
     if "://" not in config["SQLALCHEMY_DATABASE_URI"]:
         raise ConfigError(
             "DATABASE_URL must be a SQLAlchemy URL like postgresql+psycopg://user@host/db."
@@ -174,6 +179,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("DOCENT_INSTANCE_PATH") or None,
     )
     load_config(app, test_config)
+    from api.validation import IdConverter
+
+    # Ids beyond the database's integer range are a 404, never a database error.
+    app.url_map.converters["int"] = IdConverter
     logs.install()
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -196,6 +205,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(dashboard.bp)
+    if app.config["DEMO"]:
+        from widget import demo
+
+        app.register_blueprint(demo.bp)
 
     from cli import register as register_cli
 

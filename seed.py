@@ -13,6 +13,8 @@ from models import ApiKey, Bot, User, db
 DEMO_EMAIL = "demo@docent.local"
 DEMO_PASSWORD = "docent-demo"
 DEMO_BOT = "Docent Guide"
+# The name of the demo bot's public key: the only key a demo page ever embeds.
+DEMO_KEY_NAME = "Demo host page"
 DOCS_DIR = Path(__file__).parent / "demo_docs"
 
 
@@ -44,18 +46,10 @@ def seed_demo(port: int | None = None) -> dict[str, Any]:
         for path in sorted(DOCS_DIR.glob("*.md")):
             knowledge.add_file(bot.id, path.name, path.read_bytes())
     host_origin = f"http://localhost:{port}"
-    key = (
-        db.session.execute(
-            db.select(ApiKey).where(
-                ApiKey.bot_id == bot.id, ApiKey.kind == "public", ApiKey.revoked_at.is_(None)
-            )
-        )
-        .scalars()
-        .first()
-    )
+    key = demo_key()
     if key is None:
         # The demo host page is served from localhost on whatever PORT is used.
-        key, _ = create_key(bot, "public", origins=["http://localhost:*"], name="Demo host page")
+        key, _ = create_key(bot, "public", origins=["http://localhost:*"], name=DEMO_KEY_NAME)
     return {
         "dashboard": f"http://127.0.0.1:{port}/dashboard",
         "email": DEMO_EMAIL,
@@ -64,3 +58,24 @@ def seed_demo(port: int | None = None) -> dict[str, Any]:
         "bot_id": bot.id,
         "public_key": key.public_text,
     }
+
+
+def demo_key() -> ApiKey | None:
+    """Return the seeded demo bot's live public key: the demo owner's demo bot, by name."""
+    return (
+        db.session.execute(
+            db.select(ApiKey)
+            .join(Bot, ApiKey.bot_id == Bot.id)
+            .join(User, Bot.owner_id == User.id)
+            .where(
+                User.email == DEMO_EMAIL,
+                Bot.name == DEMO_BOT,
+                ApiKey.name == DEMO_KEY_NAME,
+                ApiKey.kind == "public",
+                ApiKey.revoked_at.is_(None),
+            )
+            .order_by(ApiKey.id)
+        )
+        .scalars()
+        .first()
+    )

@@ -19,6 +19,7 @@ from api import (  # noqa: E402,F401
     quivr,
     sessions,
     usage,
+    validation,
     webhooks,
     widget_config,
     ws,

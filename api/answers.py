@@ -82,7 +82,7 @@ def list_answers() -> Response:
 @bp.post("/api/v1/answers")
 def create_answer() -> tuple[Response, int]:
     """Add a curated answer; retrieval finds it for paraphrases of its question."""
-    body = json_body()
+    body = json_body("CuratedAnswerRequest")
     caller = writer(body)
     question, answer, url = fields(body)
     document = save_answer(caller.bot.id, question, answer, url)
@@ -92,7 +92,7 @@ def create_answer() -> tuple[Response, int]:
 @bp.put("/api/v1/answers/<int:answer_id>")
 def update_answer(answer_id: int) -> Response:
     """Replace a curated answer's question, answer and url (its chunk is rebuilt)."""
-    body = json_body()
+    body = json_body("CuratedAnswerRequest")
     caller = writer(body)
     document = owned(caller, answer_id)
     question, answer, url = fields(body)

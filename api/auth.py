@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, request
+from flask_limiter.util import get_remote_address
 from limits import parse, parse_many
 
+from api import preview
 from api.errors import (
     InvalidApiKey,
     OriginNotAllowed,
@@ -65,6 +67,10 @@ def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
     """Check key text, origin, scope and limits; return the caller or raise."""
     if not text:
         raise InvalidApiKey("An API key is required: send it as 'Authorization: Bearer <key>'.")
+    if text.startswith(preview.PREFIX):
+        stand_in, bot = preview.preview_bot(text, scope, origin)
+        g.cors_origin = None  # same-origin only: no CORS header is ever needed
+        return Caller(key=stand_in, bot=bot, origin=origin)
     kind = key_kind(text)
     if kind is None:
         # Refused without a database read: wrong prefix, length or checksum.
@@ -129,3 +135,26 @@ def charge_message(key: ApiKey) -> None:
 def ip_limit() -> str:
     """Return the per-client-IP limit for chat routes."""
     return current_app.config["RATE_LIMIT_IP"]
+
+
+# One budget per client IP across every chat route: Flask-Limiter's shared limit keeps
+# one counter under this scope for all the routes it decorates, and the WebSocket's
+# questions count against the same counter (charge_ip).
+IP_SCOPE = "chat"
+chat_ip_limit = limiter.shared_limit(ip_limit, scope=IP_SCOPE)
+
+
+def charge_ip() -> None:
+    """Count one question outside Flask-Limiter's decorators (WebSocket frames)."""
+    identifiers = [get_remote_address(), IP_SCOPE]
+    # The very identifiers Flask-Limiter hits for chat_ip_limit, its key prefix included.
+    prefix = getattr(limiter, "_key_prefix", "")
+    if prefix:
+        identifiers.insert(0, prefix)
+    for item in parse_many(ip_limit()):
+        if not limiter.limiter.hit(item, *identifiers):
+            reset, _ = limiter.limiter.get_window_stats(item, *identifiers)
+            raise RateLimited(
+                "Too many requests; slow down and retry later.",
+                retry_after=_seconds_until(reset),
+            )

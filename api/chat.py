@@ -11,14 +11,14 @@ from api.auth import (
     Caller,
     authenticate,
     charge_message,
-    ip_limit,
+    chat_ip_limit,
     key_from_request,
     request_origin,
 )
+from api.errors import InvalidRequest
 from api.streams import collect, ndjson_response, sse_response
 from api.validation import flag, history, json_body, message, session_id
 from engine.answer import Turn, prepare_turn, stream_answer
-from extensions import limiter
 
 
 def start_turn(
@@ -30,43 +30,52 @@ def start_turn(
 ) -> tuple[Caller, Turn]:
     """Authenticate, validate, charge limits and commit the question: all before any byte."""
     caller = caller or authenticate(key_from_request(body), "chat", request_origin())
-    text = message(body.get("message"))
+    if "message" in body and "question" in body:
+        raise InvalidRequest("Send the text as 'message' or as 'question', not both.")
+    # DocsBot-style clients send `question`; the developer schema documents both.
+    name = "question" if "question" in body else "message"
+    text = message(body.get(name), name)
     charge_message(caller.key)
     return caller, prepare_turn(caller.bot, sid, text, caller.key.id, history=turns)
 
 
+def given_session_id(body: dict[str, Any], *names: str) -> str | None:
+    """Return the first session id given under any of the names; each given one must be valid."""
+    found = [session_id(body[name], name, required=True) for name in names if name in body]
+    return found[0] if found else None
+
+
 @bp.post("/v1/chat")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def headless_chat() -> Response:
     """Answer a widget or headless client's question in one JSON reply."""
-    body = json_body()
-    _, turn = start_turn(
-        body, session_id(body.get("sessionId", body.get("session_id")), required=True)
-    )
+    body = json_body("HeadlessChatRequest")
+    sid = given_session_id(body, "sessionId", "session_id")
+    _, turn = start_turn(body, session_id(sid, required=True))
     result = collect(stream_answer(turn))
     return jsonify({"sessionId": turn.session_id, **result})
 
 
 @bp.post("/v1/chat/stream")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def headless_chat_stream() -> Response:
     """Stream an answer as NDJSON, one event per line."""
-    body = json_body()
-    _, turn = start_turn(
-        body, session_id(body.get("sessionId", body.get("session_id")), required=True)
-    )
+    body = json_body("HeadlessChatRequest")
+    sid = given_session_id(body, "sessionId", "session_id")
+    _, turn = start_turn(body, session_id(sid, required=True))
     return ndjson_response(lambda: stream_answer(turn))
 
 
 @bp.post("/api/v1/chat")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def developer_chat() -> Response:
     """Answer over JSON or SSE; with `history` and no `session_id`, stay stateless."""
-    body = json_body()
-    if "message" not in body and "question" in body:
-        body["message"] = body["question"]  # the name DocsBot-style clients send
-    sid = session_id(body.get("session_id"), "session_id")
-    turns = history(body.get("history")) if sid is None else None
+    body = json_body("DeveloperChatRequest")
+    sid = given_session_id(body, "session_id")
+    # Checked even when a session_id makes it unused: a bad body is a 400 either way.
+    turns = history(body.get("history"))
+    if sid is not None:
+        turns = None
     streaming = flag(body.get("stream"), "stream")
     _, turn = start_turn(body, sid, turns=turns)
     if streaming:

@@ -20,6 +20,9 @@ from models import ApiKey, Document, db, utcnow
 BACKGROUND_BYTES = 2_000_000
 FORMATS = {"text": "text", "markdown": "markdown", "md": "markdown", "html": "html"}
 
+DOCUMENTS_PER_PAGE = 50
+DOCUMENTS_MAX_PER_PAGE = 100
+
 
 def document_dict(document: Document) -> dict[str, Any]:
     """Return a document as the API shows it."""
@@ -86,8 +89,8 @@ def list_documents() -> Response:
         db.select(Document)
         .where(Document.bot_id == caller.bot.id, Document.source != CURATED)
         .order_by(Document.created_at.desc(), Document.id.desc()),
-        50,
-        500,
+        DOCUMENTS_PER_PAGE,
+        DOCUMENTS_MAX_PER_PAGE,
     )
     return jsonify(
         {
@@ -140,7 +143,7 @@ def _add_upload() -> Document:
 
 
 def _add_json() -> Document:
-    body = json_body()
+    body = json_body("DocumentText", "DocumentUrl")
     caller = writer(body)
     url = text_field(body, "url", 2000)
     if body.get("text") is None and url:

@@ -119,9 +119,19 @@ def keep_headers(error: HTTPException, response: Response) -> Response:
     return response
 
 
+def retry_after_only_on_429(response: Response) -> Response:
+    """Drop Retry-After from responses that are not a 429 (Flask-Limiter adds it to all)."""
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def register(app: Flask) -> None:
     """Install the JSON error handlers on the app."""
     html_handler = app.extensions.setdefault("docent_html_errors", [])
+    # After-request functions run last-registered first; at the front of the list this one
+    # runs after Flask-Limiter has injected its headers.
+    app.after_request_funcs.setdefault(None, []).insert(0, retry_after_only_on_429)
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -9,14 +10,21 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 
 from api import bp
+from api.documents import DOCUMENTS_MAX_PER_PAGE, DOCUMENTS_PER_PAGE
+from api.errors import InvalidRequest
 from api.keys import SCOPES
 from api.openapi_integrations import SCHEMAS as INTEGRATION_SCHEMAS
 from api.openapi_integrations import integration_paths
-from api.schemas import BOOL, DAY, SCHEMAS, SID, STR, Schema, obj, ref
+from api.quivr import CHATS_MAX_PER_PAGE, CHATS_PER_PAGE
+from api.schemas import BOOL, DAY, SCHEMAS, SID, STR, TEXT, Schema, obj, ref
+from api.sessions import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from api.validation import MAX_ID
 
 AUTH_SCHEMES = ("bearer", "apiKeyHeader", "widgetKeyHeader", "apiKeyQuery")
 
 
+# An empty date parameter means its default, as if it were absent.
+DAY_OR_EMPTY = {"anyOf": [DAY, {"type": "string", "maxLength": 0}]}
 SSE_DESCRIPTION = (
     '`text/event-stream`. Blocks: `event: start` / `data: {"session_id","message_id"}`; '
     '`event: message` / `data: {"content"}` per piece of text; `event: sources` / '
@@ -64,6 +72,7 @@ def error_responses(*statuses: int) -> dict[str, Any]:
         404: "Not found, or another bot's",
         413: "Body too large",
         415: "Not JSON",
+        426: "Not a WebSocket handshake: upgrade to a WebSocket",
         429: "Rate limit or daily quota; see Retry-After",
         502: "Upstream model error",
         504: "Upstream model timeout",
@@ -89,6 +98,9 @@ def op(
     **more: Any,
 ) -> dict[str, Any]:
     """Build one operation; `also` lists other success statuses with the same body."""
+    if errors:
+        # Any route refuses NUL in its path or query with a 400.
+        errors = tuple(sorted({400, *errors}))
     operation: dict[str, Any] = {
         "summary": summary,
         "tags": [tag],
@@ -134,17 +146,36 @@ def query(name: str, schema: Schema, description: str) -> dict[str, Any]:
     }
 
 
-PAGES = [
-    query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page, from 1."),
-    query(
-        "per_page",
-        {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-        "Items a page.",
-    ),
-]
+# Page numbers the routes accept (api/sessions.page_args); per_page bounds are per route.
+MAX_PAGE = 1_000_000
+
+
+def pages(default: int, most: int) -> list[dict[str, Any]]:
+    """Return the page and per_page parameters with a route's default and maximum."""
+    return [
+        query(
+            "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page."
+        ),
+        query(
+            "per_page",
+            {"type": "integer", "minimum": 1, "maximum": most, "default": default},
+            "Items a page.",
+        ),
+    ]
+
+
 SSE_EXAMPLE = {
     "text/event-stream": {
-        "schema": {"type": "string", "description": SSE_DESCRIPTION},
+        # Each event as a whole, the way SSE clients (and schemathesis) read them.
+        "schema": {
+            "type": "object",
+            "description": SSE_DESCRIPTION,
+            "properties": {
+                "event": {"enum": ["start", "message", "sources", "end", "error"]},
+                "data": {**STR, "contentMediaType": "application/json"},
+            },
+            "required": ["event", "data"],
+        },
         "example": 'event: start\ndata: {"session_id": "s1", "message_id": "9f…"}\n\n'
         'event: message\ndata: {"content": "Orders ship "}\n\n'
         'event: sources\ndata: {"sources": []}\n\n'
@@ -203,7 +234,7 @@ def paths() -> dict[str, Any]:
                 "Headless",
                 ok(ref("FeedbackResponse")),
                 body=ref("FeedbackRequest"),
-                params=[path_param("message_id", STR)],
+                params=[path_param("message_id", TEXT)],
                 errors=(400, 401, 403, 404, 415),
             )
         },
@@ -227,7 +258,7 @@ def paths() -> dict[str, Any]:
                 "Developer",
                 {"description": "Switching Protocols; then frames as described."},
                 status="101",
-                errors=(400, 401, 403),
+                errors=(400, 401, 403, 426),
                 description=WS_DESCRIPTION,
                 params=[query("api_key", STR, "The key (query form).")],
                 **websocket_frames(),
@@ -240,7 +271,10 @@ def paths() -> dict[str, Any]:
                 ok(ref("SessionList")),
                 scope="sessions:read",
                 errors=(400, 401, 403),
-                params=[*PAGES, query("include_all", BOOL, "Add each session's messages.")],
+                params=[
+                    *pages(DEFAULT_PER_PAGE, MAX_PER_PAGE),
+                    query("include_all", BOOL, "Add each session's messages."),
+                ],
             )
         },
         "/api/v1/sessions/{sid}": {
@@ -269,10 +303,12 @@ def paths() -> dict[str, Any]:
                 scope="usage:read",
                 errors=(400, 401, 403),
                 params=[
-                    query("start_date", DAY, "First day (UTC); default 29 days before end."),
-                    query("end_date", DAY, "Last day (UTC), included; default today."),
+                    query("start_date", DAY_OR_EMPTY, "First day (UTC); default end - 29 days."),
+                    query("end_date", DAY_OR_EMPTY, "Last day (UTC), included; default today."),
                 ],
-                description="At most 366 days a report.",
+                description="At most 366 days a report, between 1970-01-01 and 9999-01-01: "
+                "a longer range, a start_date after the end_date or a day outside those "
+                "is a 400.",
             )
         },
         "/api/v1/documents": {
@@ -282,7 +318,7 @@ def paths() -> dict[str, Any]:
                 ok(ref("DocumentList")),
                 scope=None,
                 errors=(400, 401, 403),
-                params=PAGES,
+                params=pages(DOCUMENTS_PER_PAGE, DOCUMENTS_MAX_PER_PAGE),
                 description="Any secret key of the bot.",
             ),
             "post": op(
@@ -303,7 +339,8 @@ def paths() -> dict[str, Any]:
                 },
                 description="201 for a new document, 200 when an existing one (same title, "
                 "file name or URL) was replaced or unchanged, 202 while a large "
-                "upload is processed in the background.",
+                "upload is processed in the background. An empty document is a 400 and a "
+                "file in a format Docent does not read a 415.",
                 also=("200", "202"),
             ),
         },
@@ -314,7 +351,9 @@ def paths() -> dict[str, Any]:
                 ok(ref("DocumentResponse")),
                 scope=None,
                 errors=(401, 403, 404),
-                params=[path_param("document_id", {"type": "integer"})],
+                params=[
+                    path_param("document_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+                ],
             ),
             "delete": op(
                 "Delete a document and its chunks",
@@ -322,7 +361,9 @@ def paths() -> dict[str, Any]:
                 ok(ref("DocumentDeleted")),
                 scope="documents:write",
                 errors=(401, 403, 404),
-                params=[path_param("document_id", {"type": "integer"})],
+                params=[
+                    path_param("document_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+                ],
             ),
         },
         "/api/v1/questions": {
@@ -333,7 +374,7 @@ def paths() -> dict[str, Any]:
                 scope="sessions:read",
                 errors=(400, 401, 403),
                 params=[
-                    *PAGES,
+                    *pages(DEFAULT_PER_PAGE, MAX_PER_PAGE),
                     query("answered", BOOL, "Only answered (true) or unanswered (false)."),
                     query("rating", {"enum": ["up", "down"]}, "Only answers rated so."),
                 ],
@@ -349,7 +390,7 @@ def paths() -> dict[str, Any]:
                 ok(ref("CuratedAnswerList")),
                 scope="documents:write",
                 errors=(400, 401, 403),
-                params=PAGES,
+                params=pages(DEFAULT_PER_PAGE, MAX_PER_PAGE),
             ),
             "post": op(
                 "Add a curated answer",
@@ -400,18 +441,7 @@ def paths() -> dict[str, Any]:
                 ok(ref("ChatList")),
                 scope="sessions:read",
                 errors=(400, 401, 403),
-                params=[
-                    PAGES[0],
-                    {
-                        **PAGES[1],
-                        "schema": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 1000,
-                            "default": 100,
-                        },
-                    },
-                ],
+                params=pages(CHATS_PER_PAGE, CHATS_MAX_PER_PAGE),
             ),
             "post": op(
                 "Start a chat",
@@ -538,6 +568,27 @@ def document() -> dict[str, Any]:
             },
         },
     }
+
+
+def documented_path(rule: str) -> str:
+    """Return a werkzeug rule as the document's path: `<int:id>` becomes `{id}`."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+@bp.before_request
+def refuse_unknown_query() -> None:
+    """Refuse query parameters the operation does not document, like unknown body fields."""
+    if request.url_rule is None or not request.args:
+        return
+    operation = document()["paths"].get(documented_path(request.url_rule.rule), {})
+    spec = operation.get(request.method.lower())
+    if spec is None:
+        return
+    # Every operation accepts the key as ?api_key= (the apiKeyQuery security scheme).
+    allowed = {p["name"] for p in spec.get("parameters", []) if p["in"] == "query"}
+    unknown = sorted(set(request.args) - allowed - {"api_key"})
+    if unknown:
+        raise InvalidRequest(f"Unknown query parameter '{unknown[0][:60]}'.")
 
 
 @bp.get("/api/v1/openapi.json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.schemas import BOOL, INT, SID, STR, TIME, Schema, arr, obj, ref
+from api.schemas import BOOL, INT, KEY_IN_BODY, SID, STR, TIME, Schema, arr, obj, ref
 
 EVENT_NAMES = [
     "conversation.created",
@@ -114,7 +114,8 @@ SCHEMAS: dict[str, Schema] = {
         {
             "url": {**STR, "maxLength": 2000, "format": "uri"},
             "events": {**arr({"enum": EVENT_NAMES}), "minItems": 1},
-        }
+        },
+        {"api_key": KEY_IN_BODY},
     ),
     "Webhook": obj(WEBHOOK_FIELDS),
     "WebhookCreated": obj(
@@ -178,7 +179,7 @@ def integration_paths(op: Any, ok: Any, path_param: Any) -> dict[str, Any]:
     )
     completion["responses"].update(openai_errors)
     models = op("List models: the key's bot", "OpenAI-compatible", ok(ref("ModelList")), errors=())
-    models["responses"].update({k: openai_errors[k] for k in ("401", "403")})
+    models["responses"].update({k: openai_errors[k] for k in ("400", "401", "403")})
     model = op(
         "One model",
         "OpenAI-compatible",
@@ -186,23 +187,26 @@ def integration_paths(op: Any, ok: Any, path_param: Any) -> dict[str, Any]:
         errors=(),
         params=[path_param("name", STR)],
     )
-    model["responses"].update({k: openai_errors[k] for k in ("401", "403", "404")})
+    model["responses"].update({k: openai_errors[k] for k in ("400", "401", "403", "404")})
+    mcp = op(
+        "Model Context Protocol (streamable HTTP, stateless, JSON replies)",
+        "MCP",
+        ok(ref("JsonRpc"), "A JSON-RPC response"),
+        body=ref("JsonRpc"),
+        errors=(400, 401, 403, 429),
+        description="Tools: `ask` {question, session_id?} → the answer with its "
+        "sources; `search` {query, limit?} → passages with titles and links. "
+        "Send `Accept: application/json, text/event-stream`.",
+    )
+    # A malformed JSON-RPC message is answered by the protocol itself, as a JSON-RPC error.
+    mcp["responses"]["400"]["content"] = {
+        "application/json": {"schema": {"anyOf": [ref("Error"), ref("JsonRpc")]}}
+    }
     return {
         "/v1/models": {"get": models},
         "/v1/models/{name}": {"get": model},
         "/v1/chat/completions": {"post": completion},
-        "/mcp": {
-            "post": op(
-                "Model Context Protocol (streamable HTTP, stateless, JSON replies)",
-                "MCP",
-                ok(ref("JsonRpc"), "A JSON-RPC response"),
-                body=ref("JsonRpc"),
-                errors=(400, 401, 403, 429),
-                description="Tools: `ask` {question, session_id?} → the answer with its "
-                "sources; `search` {query, limit?} → passages with titles and links. "
-                "Send `Accept: application/json, text/event-stream`.",
-            )
-        },
+        "/mcp": {"post": mcp},
         "/api/v1/webhooks": {
             "get": op(
                 "List webhooks",

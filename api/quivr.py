@@ -7,15 +7,17 @@ from typing import Any
 from flask import Response, jsonify
 
 from api import bp
-from api.auth import authenticate, charge_message, ip_limit, key_from_request, request_origin
+from api.auth import authenticate, charge_message, chat_ip_limit, key_from_request, request_origin
 from api.errors import InvalidRequest
 from api.sessions import caller_for, delete_conversation, find_conversation, iso, page_args
 from api.streams import collect, sse_response
 from api.validation import json_body, message
 from engine.answer import Turn, new_session_id, prepare_turn, stream_answer
-from extensions import limiter
 from models import Conversation, Message, db, utcnow
 from services.webhooks import emit_event
+
+CHATS_PER_PAGE = 100
+CHATS_MAX_PER_PAGE = 1000
 
 
 def chat_dict(conversation: Conversation) -> dict[str, Any]:
@@ -40,7 +42,7 @@ def chat_name(body: dict[str, Any], field: str, default: str | None = None) -> s
 def list_chats() -> Response:
     """List the bot's chats, most recent first (page and per_page optional)."""
     caller = caller_for("sessions:read")
-    page, per_page = page_args(100, 1000)
+    page, per_page = page_args(CHATS_PER_PAGE, CHATS_MAX_PER_PAGE)
     rows = db.session.execute(
         db.select(Conversation)
         .where(Conversation.bot_id == caller.bot.id)
@@ -54,8 +56,8 @@ def list_chats() -> Response:
 @bp.post("/chat")
 def create_chat() -> Response:
     """Start an empty chat; its chat_id is a session id every other route accepts."""
-    body = json_body(optional=True)
     caller = caller_for("sessions:write")
+    body = json_body("ChatCreate", optional=True)
     conversation = Conversation(
         bot_id=caller.bot.id,
         session_id=new_session_id(),
@@ -85,8 +87,8 @@ def delete_chat(chat_id: str) -> Response:
 @bp.put("/chat/<chat_id>/metadata")
 def rename_chat(chat_id: str) -> Response:
     """Rename a chat."""
-    body = json_body()
     caller = caller_for("sessions:write")
+    body = json_body("ChatRename")
     conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
     conversation.name = chat_name(body, "chat_name")
     db.session.commit()
@@ -95,7 +97,7 @@ def rename_chat(chat_id: str) -> Response:
 
 def ask(chat_id: str) -> tuple[Turn, str]:
     """Authenticate, validate, check the chat is ours, charge limits, commit the question."""
-    body = json_body()
+    body = json_body("ChatQuestion")
     caller = authenticate(key_from_request(), "chat", request_origin())
     conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
     question = message(body.get("question"), "question")
@@ -107,7 +109,7 @@ def ask(chat_id: str) -> tuple[Turn, str]:
 
 
 @bp.post("/chat/<chat_id>/question")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def chat_question(chat_id: str) -> Response:
     """Answer a question in a chat, in one JSON reply."""
     turn, question = ask(chat_id)
@@ -129,7 +131,7 @@ def chat_question(chat_id: str) -> Response:
 
 
 @bp.post("/chat/<chat_id>/question/stream")
-@limiter.limit(ip_limit)
+@chat_ip_limit
 def chat_question_stream(chat_id: str) -> Response:
     """Answer a question in a chat as Server-Sent Events, like /api/v1/chat with stream."""
     turn, _ = ask(chat_id)

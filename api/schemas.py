@@ -39,6 +39,16 @@ BOOL: Schema = {"type": "boolean"}
 TIME: Schema = {"type": "string", "format": "date-time"}
 DAY: Schema = {"type": "string", "format": "date"}
 SID: Schema = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"}
+# Request text: anything but NUL, which the server refuses (PostgreSQL cannot store it).
+TEXT: Schema = {"type": "string", "pattern": "^[^\u0000]*$"}
+# A question: 1–4000 characters with at least one that is not white space.
+QUESTION: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 4000,
+    "pattern": "^[^\u0000]*[^\\s\u0000][^\u0000]*$",
+}
+KEY_IN_BODY: Schema = {**TEXT, "description": "Seed-compatible key in the body (/api/v1 only)."}
 NULLABLE_STR: Schema = {"type": ["string", "null"]}
 ANSWERED: Schema = {
     "type": "boolean",
@@ -82,9 +92,13 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Turn": obj({"role": {"enum": ["user", "assistant"]}, "content": STR}),
+    "TurnIn": obj(
+        {"role": {"enum": ["user", "assistant"]}, "content": {**TEXT, "maxLength": 16000}}
+    ),
     "HeadlessChatRequest": obj(
-        {"sessionId": SID, "message": {**STR, "minLength": 1, "maxLength": 4000}},
-        {"session_id": {**SID, "description": "Accepted in place of sessionId."}},
+        {"message": QUESTION},
+        {"sessionId": SID, "session_id": {**SID, "description": "Accepted for sessionId."}},
+        anyOf=[{"required": ["sessionId"]}, {"required": ["session_id"]}],
     ),
     "HeadlessChatResponse": obj(
         {
@@ -99,23 +113,18 @@ SCHEMAS: dict[str, Schema] = {
     "DeveloperChatRequest": obj(
         {},
         {
-            "message": {**STR, "minLength": 1, "maxLength": 4000},
-            "question": {
-                **STR,
-                "minLength": 1,
-                "maxLength": 4000,
-                "description": "Alias of message.",
-            },
+            "message": QUESTION,
+            "question": {**QUESTION, "description": "Accepted for `message`."},
             "session_id": SID,
             "stream": BOOL,
             "history": {
-                **arr(ref("Turn")),
+                **arr(ref("TurnIn")),
                 "maxItems": 100,
                 "description": "Stateless chat: used only when session_id is absent.",
             },
-            "api_key": {**STR, "description": "Seed-compatible key in the body."},
+            "api_key": KEY_IN_BODY,
         },
-        anyOf=[{"required": ["message"]}, {"required": ["question"]}],
+        oneOf=[{"required": ["message"]}, {"required": ["question"]}],
     ),
     "DeveloperChatResponse": obj(
         {
@@ -166,7 +175,7 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Feedback": obj({"rating": {"enum": ["up", "down"]}, "comment": STR}),
     "FeedbackRequest": obj(
-        {"rating": {"enum": ["up", "down"]}}, {"comment": {**STR, "maxLength": 2000}}
+        {"rating": {"enum": ["up", "down"]}}, {"comment": {**TEXT, "maxLength": 2000}}
     ),
     "FeedbackResponse": obj(
         {"success": {"const": True}, "message_id": STR, "feedback": ref("Feedback")}
@@ -249,24 +258,41 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "DocumentResponse": obj({"success": {"const": True}, "document": ref("Document")}),
     "DocumentText": obj(
-        {"title": {**STR, "maxLength": 500}, "text": STR},
         {
-            "url": {**STR, "maxLength": 2000},
+            "title": {**QUESTION, "maxLength": 500},
+            "text": {**QUESTION, "maxLength": 5_000_000},
+        },
+        {
+            "url": {**TEXT, "maxLength": 2000},
             "format": {"enum": ["text", "markdown", "html"], "default": "text"},
+            "api_key": KEY_IN_BODY,
         },
     ),
     "DocumentUrl": obj(
-        {"url": {**STR, "maxLength": 2000, "description": "A public http(s) page to import."}}
+        {
+            "url": {
+                **TEXT,
+                "minLength": 1,
+                "maxLength": 2000,
+                "description": "A public http(s) page to import.",
+            }
+        },
+        {"api_key": KEY_IN_BODY},
     ),
     "DocumentUpload": obj(
         {
             "file": {
                 **STR,
                 "contentMediaType": "application/octet-stream",
-                "description": ".txt, .md, .html, .pdf or .docx",
+                "description": ".txt, .md, .html, .pdf or .docx; a file name of at most "
+                "255 characters",
             }
         },
-        {"title": STR, "url": STR, "background": BOOL},
+        {
+            "title": {**TEXT, "maxLength": 500},
+            "url": {**TEXT, "maxLength": 2000},
+            "background": BOOL,
+        },
     ),
     "DocumentDeleted": obj(
         {"success": {"const": True}, "document_id": INT, "deleted": {"const": True}}
@@ -298,8 +324,8 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "CuratedAnswerRequest": obj(
         {
-            "question": {**STR, "minLength": 1, "maxLength": 500},
-            "answer": {**STR, "minLength": 1, "maxLength": 10000},
+            "question": {**TEXT, "minLength": 1, "maxLength": 500},
+            "answer": {**TEXT, "minLength": 1, "maxLength": 10000},
         },
         {
             "url": {
@@ -307,7 +333,7 @@ SCHEMAS: dict[str, Schema] = {
                 "maxLength": 2000,
                 "description": "An http(s) page the answer cites; omitted or null for none.",
             },
-            "api_key": {**STR, "description": "Seed-compatible key in the body."},
+            "api_key": KEY_IN_BODY,
         },
     ),
     "CuratedAnswerList": obj(
@@ -319,10 +345,10 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Chat": obj({"chat_id": SID, "chat_name": STR, "created_at": TIME, "last_at": TIME}),
     "ChatList": obj({"chats": arr(ref("Chat"))}),
-    "ChatCreate": obj({}, {"name": {**STR, "maxLength": 300}}),
-    "ChatRename": obj({"chat_name": {**STR, "maxLength": 300}}),
+    "ChatCreate": obj({}, {"name": {**QUESTION, "maxLength": 300}}),
+    "ChatRename": obj({"chat_name": {**QUESTION, "maxLength": 300}}),
     "ChatDeleted": obj({"message": STR, "chat_id": SID, "deleted": {"const": True}}),
-    "ChatQuestion": obj({"question": {**STR, "minLength": 1, "maxLength": 4000}}),
+    "ChatQuestion": obj({"question": QUESTION}),
     "ChatAnswer": obj(
         {
             "chat_id": SID,

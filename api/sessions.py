@@ -33,7 +33,7 @@ def caller_for(scope: str) -> Caller:
 def whole_number(name: str, default: int, low: int, high: int | None = None) -> int:
     """Read an integer query parameter within bounds, or raise 400."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)

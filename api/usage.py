@@ -13,6 +13,8 @@ from engine.usage import MAX_DAYS, usage_report
 from models import utcnow
 
 DEFAULT_DAYS = 30
+# The days a report may name: far-off dates would overflow the range arithmetic.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 1, 1)
 
 
 def date_arg(name: str) -> date | None:
@@ -23,9 +25,12 @@ def date_arg(name: str) -> date | None:
     try:
         if len(raw) != 10:
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidRequest(f"'{name}' must be a date like 2025-01-31.") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidRequest(f"'{name}' must be between {FIRST_DAY} and {LAST_DAY}.")
+    return day
 
 
 def date_range() -> tuple[date, date]:

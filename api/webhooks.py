@@ -43,7 +43,7 @@ def list_webhooks() -> Response:
 @bp.post("/api/v1/webhooks")
 def add_webhook() -> tuple[Response, int]:
     """Create a webhook; the reply carries its signing secret, shown this once."""
-    body = json_body()
+    body = json_body("WebhookCreate")
     caller = webhook_caller()
     try:
         webhook, secret = create_webhook(

@@ -76,7 +76,7 @@ def session_messages(sid: str) -> Response:
 @bp.post("/v1/messages/<message_id>/feedback")
 def message_feedback(message_id: str) -> Response:
     """Record, or change, the one rating a message can have."""
-    body = json_body()
+    body = json_body("FeedbackRequest")
     caller = authenticate(key_from_request(body), "chat", request_origin())
     rating = body.get("rating")
     comment = body.get("comment") or ""

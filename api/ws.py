@@ -8,26 +8,23 @@ otherwise against every live key, and then against the key of the first frame.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, g, request
 from flask.sansio.blueprints import BlueprintSetupState
-from flask_limiter.util import get_remote_address
-from limits import parse_many
-from simple_websocket import Server
+from simple_websocket import ConnectionClosed, Server
 
 from api import bp
-from api.auth import authenticate, charge_message, ip_limit, key_from_request, request_origin
+from api.auth import authenticate, charge_ip, charge_message, key_from_request, request_origin
 from api.cors import any_key_allows
-from api.errors import ApiError, InvalidApiKey, InvalidRequest, OriginNotAllowed, RateLimited
+from api.errors import ApiError, InvalidApiKey, InvalidRequest, OriginNotAllowed
 from api.streams import in_background, ndjson
-from api.validation import message, session_id
+from api.validation import message, parse_json, session_id
 from engine.answer import prepare_turn, stream_answer
 from engine.events import Event
-from extensions import limiter, sock
+from extensions import sock
 from models import db
 
 PATH = "/api/v1/chat/ws"
@@ -37,6 +34,7 @@ DEFAULT_OPTIONS = {"ping_interval": 25, "max_message_size": 64 * 1024}
 AUTH_SECONDS = 10
 # Close codes: 4000 + the HTTP status the same error would have; 1003 for binary frames.
 UNSUPPORTED_DATA = 1003
+INTERNAL_ERROR = 1011
 
 
 @bp.record_once
@@ -105,25 +103,12 @@ def read_frame(ws: Server, timeout: float | None = None) -> dict[str, Any] | Non
     if isinstance(raw, bytes):
         raise Closing(InvalidRequest("Send text frames holding JSON objects."), UNSUPPORTED_DATA)
     try:
-        data = json.loads(raw)
-    except ValueError:
-        raise Closing(InvalidRequest("Each frame must be a JSON object.")) from None
+        data = parse_json(raw)
+    except InvalidRequest as exc:
+        raise Closing(exc) from None
     if not isinstance(data, dict):
         raise Closing(InvalidRequest("Each frame must be a JSON object."))
     return data
-
-
-def charge_ip() -> None:
-    """Count one question against the per-client-IP limit of the chat routes."""
-    address = get_remote_address()
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "docent"
-    for item in parse_many(ip_limit()):
-        if not limiter.limiter.hit(item, prefix, "ws", address):
-            reset, _ = limiter.limiter.get_window_stats(item, prefix, "ws", address)
-            raise RateLimited(
-                "Too many requests; slow down and retry later.",
-                retry_after=max(1, int(reset - time.time()) + 1),
-            )
 
 
 def answer(state: Socket, data: dict[str, Any]) -> None:
@@ -191,6 +176,18 @@ def serve(state: Socket) -> None:
             raise Closing(InvalidRequest(f"Unknown frame type {str(kind)[:40]!r}."))
 
 
+def close(ws: Server, closing: Closing) -> None:
+    """Send the error event and close with its code, if the client is still there."""
+    db.session.rollback()
+    try:
+        ws.send(error_frame(closing.error))
+        # A close reason may carry at most 123 bytes.
+        reason = closing.error.message.encode()[:120].decode(errors="ignore")
+        ws.close(reason=closing.code, message=reason)
+    except ConnectionClosed:
+        pass
+
+
 @bp.get(PATH)
 def chat_ws_plain() -> Response:
     """Tell a plain HTTP client that this URL needs a WebSocket."""
@@ -208,10 +205,18 @@ def chat_ws(ws: Server) -> None:
     try:
         serve(state)
     except Closing as closing:
-        db.session.rollback()
-        ws.send(error_frame(closing.error))
-        # A close reason may carry at most 123 bytes.
-        reason = closing.error.message.encode()[:120].decode(errors="ignore")
-        ws.close(reason=closing.code, message=reason)
+        close(ws, closing)
+    except ConnectionClosed:
+        pass
+    except Exception:
+        # Never let Flask write an HTTP 500 onto the upgraded socket: an error event, then 1011.
+        current_app.logger.exception("WebSocket error on %s", PATH)
+        close(
+            ws,
+            Closing(
+                ApiError("Something went wrong on our side.", code="internal_error", status=500),
+                INTERNAL_ERROR,
+            ),
+        )
     finally:
         db.session.remove()

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from api.keys import create_key
-from api.origins import normalise_origin
+from api.preview import preview_token
 from api.widget_config import WIDGET_DEFAULTS, widget_settings
 from dashboard import bp
 from dashboard.access import owned_bot
@@ -67,29 +67,6 @@ def parse_questions(text: str) -> list[str]:
 def embed_base() -> str:
     """Return the origin the widget script is served from, as the browser sees it."""
     return request.host_url.rstrip("/")
-
-
-def preview_key(bot: Bot) -> ApiKey:
-    """Return the bot's hidden public key for the preview, allowing this dashboard's origin."""
-    origin = normalise_origin(embed_base())
-    key = (
-        db.session.execute(
-            db.select(ApiKey).where(
-                ApiKey.bot_id == bot.id,
-                ApiKey.name == PREVIEW_KEY_NAME,
-                ApiKey.kind == "public",
-                ApiKey.revoked_at.is_(None),
-            )
-        )
-        .scalars()
-        .first()
-    )
-    if key is None:
-        key, _ = create_key(bot, "public", origins=[origin], name=PREVIEW_KEY_NAME)
-    elif origin not in key.origins:
-        key.origins = [*key.origins, origin]
-        db.session.commit()
-    return key
 
 
 def site_key(bot: Bot) -> ApiKey | None:
@@ -160,7 +137,7 @@ def appearance(bot_id: int) -> Any:
 def preview(bot_id: int) -> str:
     """Render a stand-in host page with the real widget, the form's values as data-* options."""
     bot = owned_bot(bot_id)
-    key = preview_key(bot)
+    token = preview_token(current_user.id, bot.id)
     attributes: dict[str, str] = {}
     for name, attribute in PREVIEW_ATTRIBUTES.items():
         value = request.args.get(name)
@@ -178,7 +155,7 @@ def preview(bot_id: int) -> str:
     if request.args.get("theme") in ("light", "dark"):
         attributes["data-theme"] = request.args["theme"]
     return render_template(
-        "dashboard/preview.html", bot=bot, key=key, attributes=attributes, mode=mode
+        "dashboard/preview.html", bot=bot, token=token, attributes=attributes, mode=mode
     )
 
 

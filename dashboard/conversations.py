@@ -16,12 +16,19 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from api.widget_config import message_dict
 from dashboard import bp
 from dashboard.access import owned, owned_bot
-from dashboard.bots import PREVIEW_KEY_NAME
 from dashboard.forms import ButtonForm
 from engine.prices import dollars
-from models import ApiKey, Bot, Conversation, Message, db, utcnow
+from models import Bot, Conversation, Message, db, utcnow
 
 PER_PAGE = 25
+# The days a date filter may name.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 1, 1)
+# A cell starting with one of these may run as a formula in Excel, LibreOffice or Sheets;
+# ";" starts one in locales that use it as the separator, and spreadsheets fold the
+# full-width forms to ASCII.
+FORMULA_STARTS = frozenset("=+-@\t\r\n;\uff1d\uff0b\uff0d\uff20")
+# Pages beyond this show as the last one could; it keeps OFFSET within any database's range.
+MAX_PAGE = 100_000
 CSV_COLUMNS = [
     "session_id",
     "conversation",
@@ -43,11 +50,13 @@ CSV_COLUMNS = [
 
 
 def parse_day(value: str | None) -> date | None:
-    """Return a YYYY-MM-DD date, or None when empty or malformed."""
+    """Return a YYYY-MM-DD date, or None when empty, malformed or out of range."""
     try:
-        return date.fromisoformat((value or "").strip()) if value else None
+        day = date.fromisoformat((value or "").strip()) if value else None
     except ValueError:
         return None
+    # Far-off dates would overflow the date arithmetic of ranges; no usage is there anyway.
+    return day if day is None or FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _like(text: str) -> str:
@@ -85,22 +94,12 @@ def filtered(bot: Bot) -> tuple[Select[Any], dict[str, Any]]:
     return query.order_by(Conversation.last_at.desc(), Conversation.id.desc()), filters
 
 
-def _preview_key_id(bot: Bot) -> int | None:
-    return (
-        db.session.execute(
-            db.select(ApiKey.id).where(ApiKey.bot_id == bot.id, ApiKey.name == PREVIEW_KEY_NAME)
-        )
-        .scalars()
-        .first()
-    )
-
-
 @bp.get("/dashboard/bots/<int:bot_id>/conversations")
 def conversations(bot_id: int) -> str:
     """List conversations, newest first, with search and a date filter."""
     bot = owned_bot(bot_id)
     query, filters = filtered(bot)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows = list(
         db.session.execute(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars()
     )
@@ -118,7 +117,6 @@ def conversations(bot_id: int) -> str:
         page=page,
         filters=filters,
         any_at_all=any_at_all,
-        preview_key_id=_preview_key_id(bot),
     )
 
 
@@ -140,7 +138,6 @@ def transcript(bot_id: int, conversation_id: int) -> str:
         messages=messages,
         totals=totals,
         button=ButtonForm(),
-        preview_key_id=_preview_key_id(bot),
     )
 
 
@@ -205,7 +202,7 @@ def export_json(bot_id: int) -> Response:
 
 def csv_cell(value: Any) -> Any:
     """Keep spreadsheet apps from running a cell as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value.lstrip(" ")[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 

@@ -201,13 +201,17 @@ def _finish(
     error: dict[str, str] | None = None,
     answered: bool | None = None,
 ) -> dict[str, Any]:
-    """Store the assistant message and its usage; return the SPEC usage object."""
+    """Store the assistant message and its usage once; return the SPEC usage object."""
     db.session.rollback()
     content = "".join(parts)
     model, input_tokens, output_tokens, cost = meter(
         messages, content, usage, effective_model(bot), bool(parts) or status != "failed"
     )
     latency = int((time.monotonic() - started) * 1000)
+    if db.session.get(Message, turn.assistant_id) is not None:
+        # Already stored: the client left after the complete answer was saved (while
+        # `sources` or `end` was being sent), so there is nothing more to record.
+        return usage_object(input_tokens, output_tokens, cost)
     conversation = db.session.get(Conversation, turn.conversation_id)
     db.session.add(
         Message(

@@ -26,11 +26,31 @@ class Fetched:
     data: bytes
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address a gateway or the host reaches:
+# NAT64 (well-known and local-use), IPv4-translated (SIIT) and IPv4-compatible.
+EMBEDDING_NETWORKS = [
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("::/96"),
+]
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Return the IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64…)."""
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if any(ip in network for network in EMBEDDING_NETWORKS):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in found if address is not None]
+
+
 def is_public(address: str) -> bool:
-    """Return True for an address on the public internet."""
+    """Return True for an address on the public internet, judging embedded IPv4 too."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = embedded_ipv4(ip)
+        if inner:
+            return all(is_public(str(v4)) for v4 in inner)
     return ip.is_global and not ip.is_multicast
 
 

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 FORMATS = ("text", "markdown", "html")
 INSERT_BATCH = 500
 
+# Longest upload file name kept (most file systems stop at 255).
+MAX_FILENAME = 255
+
 
 def setting(name: str, default: int | float | bool) -> int | float | bool:
     """Return a knowledge setting from the app config, falling back to its default."""
@@ -250,6 +253,8 @@ def add_file(
     filename = os.path.basename((filename or "").replace("\\", "/")).strip()
     if not filename:
         raise IngestError("The upload has no file name.")
+    if len(filename) > MAX_FILENAME:
+        raise IngestError(f"The file name must be at most {MAX_FILENAME} characters.")
     _check_size(data)
     fmt = detect_format(filename, data)
     stem = os.path.splitext(filename)[0]

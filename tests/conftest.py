@@ -58,6 +58,8 @@ def config(tmp_path: Any) -> dict[str, Any]:
         "RATE_LIMIT_IP": "10000/minute",
         "OPENAI_API_KEY": None,
         "WTF_CSRF_ENABLED": False,
+        # Demo pages are off unless a test turns them on, as in production.
+        "DEMO": False,
     }
 
 

@@ -376,3 +376,56 @@ def test_real_responses_match_their_schemas(app, client, spec, make_bot, make_ke
 
     documented = {(p, m) for p, item in spec["paths"].items() for m in item}
     assert {(p, m) for p, m, _ in check.seen} | {("/api/v1/chat/ws", "get")} == documented
+
+
+# Every JSON body route, with a valid body: an unknown property in it is refused.
+BODIES = [
+    ("post", "/v1/chat", {"sessionId": "s1", "message": QUESTION}),
+    ("post", "/v1/chat/stream", {"sessionId": "s1", "message": QUESTION}),
+    ("post", "/api/v1/chat", {"message": QUESTION}),
+    ("post", "/api/v1/documents", {"title": "Returns", "text": "Returns take a week."}),
+    ("post", "/chat", {"name": "Support"}),
+    ("put", "/chat/s1/metadata", {"chat_name": "Renamed"}),
+    ("post", "/chat/s1/question", {"question": QUESTION}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), BODIES)
+def test_request_bodies_are_closed_like_their_schemas(spec, client, auth, method, path, body):
+    client.post("/api/v1/chat", json={"message": QUESTION, "session_id": "s1"}, headers=auth)
+    operation = spec["paths"][path.replace("/s1/", "/{chat_id}/")][method]
+    media = operation["requestBody"]["content"]["application/json"]["schema"]
+    names = [m["$ref"].rsplit("/", 1)[1] for m in media.get("oneOf", [media])]
+    assert all(spec["components"]["schemas"][n]["additionalProperties"] is False for n in names)
+    refused = getattr(client, method)(path, json={**body, "colour": "red"}, headers=auth)
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "invalid_request"
+    assert "colour" in refused.json["error"]["message"]
+    unknown_query = getattr(client, method)(f"{path}?colour=red", json=body, headers=auth)
+    assert unknown_query.status_code == 400, unknown_query.json
+    accepted = getattr(client, method)(path, json=body, headers=auth)
+    assert accepted.status_code < 300, accepted.json
+    accepted.close()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sessions", "/api/v1/documents", "/chat"])
+def test_page_bounds_are_documented_and_enforced_alike(spec, client, auth, path):
+    params = {p["name"]: p["schema"] for p in spec["paths"][path]["get"]["parameters"]}
+    for name in ("page", "per_page"):
+        most = params[name]["maximum"]
+        ok = client.get(f"{path}?{name}={most}", headers=auth)
+        assert ok.status_code == 200, (name, ok.json)
+        if name == "per_page":
+            assert ok.json.get("meta", {"per_page": most})["per_page"] == most
+        for bad in (most + 1, 0):
+            refused = client.get(f"{path}?{name}={bad}", headers=auth)
+            assert refused.status_code == 400, (name, bad)
+    default = client.get(path, headers=auth).json.get("meta")
+    if default:
+        assert default["per_page"] == params["per_page"]["default"]
+
+
+def test_upgrade_required_is_documented(spec, client):
+    operation = spec["paths"]["/api/v1/chat/ws"]["get"]
+    assert "426" in operation["responses"]
+    plain = client.get("/api/v1/chat/ws")
+    assert plain.status_code == 426 and plain.json["error"]["code"] == "upgrade_required"

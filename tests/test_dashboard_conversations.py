@@ -7,6 +7,8 @@ import io
 import json
 from datetime import datetime
 
+import pytest
+
 from models import Conversation, Feedback, Message, UsageDaily, db
 from tests import test_dashboard_support as support
 from tests.test_dashboard_support import XSS
@@ -184,3 +186,20 @@ def test_csv_cells_cannot_become_formulas(app, signed_in, bot_id):
     text = signed_in.get(f"/dashboard/bots/{bot_id}/conversations/export.csv").data.decode()
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["conversation"].startswith("'=") and row["content"] == "'+1+2"
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["=", "+", "-", "@", "\t", "\r", ";", " =", "\uff1d", "\uff0b", "\uff0d", "\uff20"],
+)
+def test_csv_neutralises_every_formula_start(app, signed_in, bot_id, start):
+    with app.app_context():
+        conversation = Conversation(bot_id=bot_id, session_id="f", name=start + "SUM(A1)")
+        db.session.add(conversation)
+        db.session.flush()
+        db.session.add(Message(conversation_id=conversation.id, role="user", content=start + "1"))
+        db.session.commit()
+    text = signed_in.get(f"/dashboard/bots/{bot_id}/conversations/export.csv").data.decode()
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["conversation"] == "'" + start + "SUM(A1)"
+    assert row["content"] == "'" + start + "1"

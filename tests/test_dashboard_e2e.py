@@ -1,8 +1,8 @@
 """The dashboard end to end in real headless Chromium, from sign-up to a working widget.
 
-The dashboard and the API are served on http://127.0.0.1:<port>; the widget's demo host
-page is the same server under http://localhost:<port>/demo/, a different origin, so the
-public key's origin list is exercised for real. CSRF protection is on throughout.
+The dashboard and the API are served on http://127.0.0.1:<port>; the owner's own site is a
+host page served from http://localhost:<another port>, a different origin, so the public
+key's origin list is exercised for real. CSRF protection is on throughout.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 
 from models import UsageDaily, db, utcnow
 from tests.browser import browser_fixture  # noqa: F401  (fixture)
+from tests.test_widget_e2e import HostSite
 
 W = "docent-widget"
 FACT = (
@@ -86,8 +87,24 @@ def create_public_key(page: Any, base: str, bot: int, origin: str, name: str) ->
     return page.locator("#new-key").inner_text().strip()
 
 
-def ask_demo(page: Any, port: int, question: str) -> str:
-    page.goto(f"http://localhost:{port}/demo/")
+@pytest.fixture
+def site() -> Iterator[HostSite]:
+    """The owner's own site: a real server on http://localhost:<other port>."""
+    server = HostSite()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def ask_demo(page: Any, site: HostSite, port: int, key: str, question: str) -> str:
+    """Ask on the owner's site, a page embedding their key with one script tag."""
+    site.html = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Kettles</title></head>"
+        f"<body><h1>Kettles</h1><script src='http://127.0.0.1:{port}/widget.js' "
+        f"data-key='{key}' async></script></body></html>"
+    )
+    page.goto(site.url + "/")
     page.locator(f"{W} .ln").click()
     box = page.locator(f"{W} textarea")
     box.fill(question)
@@ -103,7 +120,9 @@ def ask_demo(page: Any, port: int, question: str) -> str:
     return page.locator(f"{W} .m.a").last.inner_text()
 
 
-def test_sign_up_to_a_working_widget_and_back(server: tuple[Any, int], context: Any) -> None:
+def test_sign_up_to_a_working_widget_and_back(
+    server: tuple[Any, int], context: Any, site: HostSite
+) -> None:
     app, port = server
     base = f"http://127.0.0.1:{port}"
     page = context.new_page()
@@ -124,13 +143,13 @@ def test_sign_up_to_a_working_widget_and_back(server: tuple[Any, int], context: 
     assert "forty days" in page.locator(".answer").inner_text()
     assert "Kettle care" in page.locator(".passages").inner_text()
 
-    key = create_public_key(page, base, bot, f"http://localhost:{port}", "Demo site")
+    key = create_public_key(page, base, bot, site.url, "Demo site")
     assert key.startswith("pk_")
     assert f'data-key="{key}"' in page.locator("#snippet").inner_text()
 
     visitor = context.new_page()
     visitor.on("pageerror", lambda e: errors.append(e))
-    answer = ask_demo(visitor, port, "How often should the kettle be descaled?")
+    answer = ask_demo(visitor, site, port, key, "How often should the kettle be descaled?")
     assert "forty days" in answer and "Kettle care" in answer
 
     page.goto(f"{base}/dashboard/bots/{bot}/conversations")
@@ -180,7 +199,7 @@ def test_live_preview_runs_the_real_widget(server: tuple[Any, int], context: Any
     not os.environ.get("DOCENT_SCREENSHOTS"),
     reason="set DOCENT_SCREENSHOTS=1 to refresh docs/screenshots/dashboard-*.png",
 )
-def test_screenshots(server: tuple[Any, int], context: Any, browser: Any) -> None:
+def test_screenshots(server: tuple[Any, int], context: Any, browser: Any, site: HostSite) -> None:
     """Capture the main pages for the documentation."""
     app, port = server
     base = f"http://127.0.0.1:{port}"
@@ -191,8 +210,8 @@ def test_screenshots(server: tuple[Any, int], context: Any, browser: Any) -> Non
     bot = create_bot(page, "Harbor & Pine help")
     for path in sorted((Path(__file__).resolve().parent.parent / "demo_docs").glob("*.md")):
         upload(page, base, bot, path.name, path.read_text())
-    create_public_key(
-        page, base, bot, f"http://localhost:{port}\nhttps://harborpine.example", "Marketing site"
+    key = create_public_key(
+        page, base, bot, f"{site.url}\nhttps://harborpine.example", "Marketing site"
     )
     page.goto(f"{base}/dashboard/bots/{bot}/widget")
     page.fill("#title", "Ask Harbor & Pine")
@@ -206,7 +225,7 @@ def test_screenshots(server: tuple[Any, int], context: Any, browser: Any) -> Non
         "How is cost counted?",
         "Can I use my own model server?",
     ):
-        ask_demo(visitor, port, question)
+        ask_demo(visitor, site, port, key, question)
         visitor.evaluate("localStorage.clear(); sessionStorage.clear()")
     with app.app_context():
         today = utcnow().date()

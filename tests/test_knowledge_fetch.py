@@ -149,6 +149,20 @@ def test_redirect_to_private_address_is_refused(site):
         ("100.64.0.1", False),
         ("93.184.216.34", True),
         ("2606:4700::1111", True),
+        # IPv6 forms that carry an IPv4 address are judged by that address.
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b::c0a8:1", False),  # NAT64 of 192.168.0.1
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64 of 10.0.0.1
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:a00:1::1", False),  # 6to4 of 10.0.0.1
+        ("::ffff:10.0.0.1", False),  # IPv4-mapped
+        ("::ffff:0:a9fe:a9fe", False),  # IPv4-translated
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("::a00:1", False),  # IPv4-compatible of 10.0.0.1
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo of 127.0.0.1
+        ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34
+        ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
     ],
 )
 def test_is_public(address, public):

@@ -30,8 +30,12 @@ def _redis_reason() -> str | None:
 
 
 @pytest.fixture(params=["memory", "redis"], autouse=True)
-def storage(request, config):
+def storage(request, config, monkeypatch):
     """Run every limit test on in-memory storage and on Redis where it is reachable."""
+    from extensions import limiter
+
+    # Flask-Limiter keeps the first key prefix it saw; each test's app must use its own.
+    monkeypatch.setattr(limiter, "_key_prefix", "")
     if request.param == "redis":
         reason = _redis_reason()
         if reason:
@@ -151,3 +155,86 @@ def test_cors_never_wildcard_and_errors_readable(tight_ip, client, make_bot, mak
     # The widget can read the 429 (and its Retry-After) because its origin is allowed.
     assert limited.headers["Access-Control-Allow-Origin"] == "https://shop.example"
     assert "Retry-After" in limited.headers["Access-Control-Expose-Headers"]
+
+
+@pytest.fixture
+def five_per_ip(config):
+    config["RATE_LIMIT_IP"] = "5/minute"
+
+
+def test_one_ip_budget_across_every_chat_route(
+    five_per_ip, app, client, live_server, make_bot, make_key
+):
+    """Five questions spread over the chat routes pass; the sixth, on any of them, is a 429."""
+    import json
+
+    from tests.test_api_ws import closed_with, connect
+
+    key = make_key(make_bot())
+    auth = {"Authorization": f"Bearer {key}"}
+    chat = client.post("/chat", json={"name": "Limits"}, headers=auth).json["chat_id"]
+    routes = [
+        ("/v1/chat", QUESTION),
+        ("/v1/chat/stream", QUESTION),
+        ("/api/v1/chat", {"message": QUESTION["message"]}),
+        (f"/chat/{chat}/question", {"question": QUESTION["message"]}),
+        (f"/chat/{chat}/question/stream", {"question": QUESTION["message"]}),
+    ]
+
+    def post(path, body):
+        response = client.post(path, json=body, headers=auth)
+        response.get_data()
+        response.close()
+        return response
+
+    socket_url = live_server.replace("http://", "ws://") + f"/api/v1/chat/ws?api_key={key}"
+
+    def ask_socket():
+        ws = connect(socket_url)
+        ws.send(json.dumps({"message": QUESTION["message"]}))
+        event = json.loads(ws.recv())
+        while event["type"] not in ("end", "error"):
+            event = json.loads(ws.recv())
+        return ws, event
+
+    passed = [post(path, body).status_code for path, body in routes[:4]]
+    ws, last = ask_socket()
+    ws.close()
+    assert passed == [200] * 4 and last["type"] == "end"
+    for path, body in routes:
+        limited = post(path, body)
+        assert limited.status_code == 429, path
+        assert limited.json["error"]["code"] == "rate_limited"
+        assert 0 < int(limited.headers["Retry-After"]) <= 60
+    ws, last = ask_socket()
+    assert last["error"]["code"] == "rate_limited" and 0 < last["retry_after"] <= 60
+    _, code, _ = closed_with(ws)
+    assert code == 4429
+
+
+@pytest.fixture
+def no_proxy(config):
+    config.update(RATE_LIMIT_IP="1/minute", TRUSTED_PROXIES=0)
+
+
+def test_forwarded_for_changes_nothing_without_trusted_proxies(
+    no_proxy, client, make_bot, make_key
+):
+    key = make_key(make_bot())
+    first = ask(client, key, **{"X-Forwarded-For": "203.0.113.1"})
+    spoofed = ask(client, key, **{"X-Forwarded-For": "203.0.113.2"})
+    chained = ask(client, key, **{"X-Forwarded-For": "203.0.113.3, 198.51.100.9"})
+    real = ask(client, key, **{"X-Real-IP": "203.0.113.4"})
+    assert first.status_code == 200
+    assert (spoofed.status_code, chained.status_code, real.status_code) == (429, 429, 429)
+
+
+def test_retry_after_only_on_429(tight_ip, client, make_bot, make_key):
+    key = make_key(make_bot())
+    ok = ask(client, key)
+    assert ok.status_code == 200 and "X-RateLimit-Limit" in ok.headers
+    assert "Retry-After" not in ok.headers
+    assert "Retry-After" not in client.get("/api/v1/openapi.json").headers
+    ask(client, key)
+    limited = ask(client, key)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1

@@ -1,6 +1,8 @@
-"""Origin normalisation and matching (SPEC §2), table-driven."""
+"""Origin normalisation and matching (SPEC §2): a table of cases, then properties (hypothesis)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from api.origins import normalise_origin, origin_allowed
 
@@ -77,3 +79,73 @@ def test_normalise_refuses(raw):
 )
 def test_origin_allowed(origin, allowed, ok):
     assert origin_allowed(origin, allowed) is ok
+
+
+# Property-based: the rules hold for any host, port and spelling, not just the table above.
+
+LABEL = st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?\Z")
+HOST = st.lists(LABEL, min_size=1, max_size=4).map(".".join)
+SCHEME = st.sampled_from(["http", "https"])
+PORT = st.integers(min_value=1, max_value=65535)
+DEFAULT = {"http": 80, "https": 443}
+
+
+def spelled(draw: st.DrawFn, scheme: str, host: str, port: int | None) -> str:
+    """Spell an origin with random case, maybe its default port and a trailing slash."""
+    text = "".join(c.upper() if draw(st.booleans()) else c for c in f"{scheme}://{host}")
+    if port is None and draw(st.booleans()):
+        port = DEFAULT[scheme]
+    return text + (f":{port}" if port else "") + ("/" if draw(st.booleans()) else "")
+
+
+@st.composite
+def origins(draw: st.DrawFn) -> tuple[str, str, str, int | None]:
+    scheme, host = draw(SCHEME), draw(HOST)
+    port = draw(st.none() | PORT)
+    return spelled(draw, scheme, host, port), scheme, host, port
+
+
+@given(origins())
+def test_normalise_is_idempotent_and_canonical(origin):
+    raw, scheme, host, port = origin
+    stored = normalise_origin(raw)
+    assert normalise_origin(stored) == stored
+    assert stored == stored.lower() and not stored.endswith("/")
+    expected = (
+        f"{scheme}://{host}" if port in (None, DEFAULT[scheme]) else f"{scheme}://{host}:{port}"
+    )
+    assert stored == expected
+    assert origin_allowed(raw, [stored])  # any spelling matches the stored form
+
+
+@given(origins(), st.from_regex(r"\A/[A-Za-z0-9/._-]{1,20}\Z"))
+def test_no_path_survives(origin, path):
+    raw = origin[0].rstrip("/")
+    with pytest.raises(ValueError):
+        normalise_origin(raw + path if path != "/" else raw + "/x")
+
+
+@given(SCHEME, HOST, LABEL, st.none() | PORT)
+def test_a_wildcard_matches_subdomains_never_its_apex(scheme, apex, sub, port):
+    suffix = f":{port}" if port and port != DEFAULT[scheme] else ""
+    entry = normalise_origin(f"{scheme}://*.{apex}{suffix}")
+    assert not origin_allowed(f"{scheme}://{apex}{suffix}", [entry])
+    assert origin_allowed(f"{scheme}://{sub}.{apex}{suffix}", [entry])
+    assert not origin_allowed(f"{scheme}://{sub}{apex}{suffix}", [entry])  # no label boundary
+    other = "https" if scheme == "http" else "http"
+    assert not origin_allowed(f"{other}://{sub}.{apex}{suffix}", [entry])
+
+
+@given(st.lists(origins(), max_size=4), st.sampled_from(["null", " null ", "", "NULL"]))
+def test_null_never_matches(listed, origin):
+    entries = [normalise_origin(o[0]) for o in listed] + ["http://localhost:*"]
+    assert not origin_allowed(origin, entries)
+    assert not origin_allowed(None, entries)
+
+
+@given(SCHEME, HOST, PORT, HOST)
+def test_a_wildcard_port_matches_any_port_of_that_host_only(scheme, host, port, other):
+    entry = normalise_origin(f"{scheme}://{host}:*")
+    assert origin_allowed(f"{scheme}://{host}:{port}", [entry])
+    if other != host:
+        assert not origin_allowed(f"{scheme}://{other}:{port}", [entry])

@@ -9,7 +9,7 @@ import time
 from urllib.parse import urlsplit
 
 import tests.llm_server as server
-from models import Message, UsageDaily, db
+from models import Bot, Message, UsageDaily, db
 
 QUESTION = "How long does international shipping take?"
 
@@ -124,3 +124,29 @@ def test_no_database_write_per_token(llm_app, client, make_bot, make_key):
         event.remove(engine, "before_cursor_execute", listener)
     writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
     assert deltas > 5 and len(writes) <= 6
+
+
+def test_leaving_after_the_answer_is_stored_stores_it_once(app, make_bot, caplog):
+    """A client gone while `sources` or `end` is sent: one stored answer, no second insert."""
+    from engine.answer import prepare_turn, stream_answer
+
+    bot = make_bot()
+    for last in ("sources", "end"):
+        with app.test_request_context():
+            turn = prepare_turn(db.session.get(Bot, bot), f"gone-{last}", QUESTION, None)
+            events = stream_answer(turn)
+            for event in events:
+                if event["type"] == last:
+                    break
+            events.close()
+        with app.app_context():
+            stored = (
+                db.session.execute(db.select(Message).where(Message.id == turn.assistant_id))
+                .scalars()
+                .all()
+            )
+            assert [m.status for m in stored] == ["complete"]
+            assert db.session.execute(db.select(db.func.sum(UsageDaily.requests))).scalar() == (
+                1 if last == "sources" else 2
+            )
+    assert "UNIQUE" not in caplog.text and "duplicate key" not in caplog.text

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from cli import create_user
 from models import Bot, db
+from seed import DEMO_BOT, DEMO_EMAIL, DEMO_KEY_NAME
 from tests.browser import browser_fixture  # noqa: F401  (fixture)
 
 DOCS = Path(__file__).parent.parent / "docs" / "screenshots"
@@ -30,6 +32,12 @@ VIEWS = {
 }
 
 
+@pytest.fixture
+def config(config: dict[str, Any]) -> dict[str, Any]:
+    config["DEMO"] = True
+    return config
+
+
 @pytest.mark.parametrize("view", VIEWS)
 def test_demo_page_screenshot(
     browser: Any,
@@ -40,7 +48,10 @@ def test_demo_page_screenshot(
     tmp_path: Path,
     view: str,
 ) -> None:
-    bot_id = make_bot(name="Harbor & Pine")
+    with app.app_context():
+        owner_id = create_user(DEMO_EMAIL, "docent-demo").id
+    # The demo page embeds only the seeded demo bot's key: the demo owner's bot and key names.
+    bot_id = make_bot(name=DEMO_BOT, owner_id=owner_id)
     with app.app_context():
         db.session.get(Bot, bot_id).widget = {
             "title": "Harbor & Pine help",
@@ -49,7 +60,7 @@ def test_demo_page_screenshot(
             "starter_questions": ["How long does shipping take?", "How do refunds work?"],
         }
         db.session.commit()
-    make_key(bot_id, "public", origins=["http://localhost:*"])
+    make_key(bot_id, "public", origins=["http://localhost:*"], name=DEMO_KEY_NAME)
     context = browser.new_context(**VIEWS[view])
     try:
         page = context.new_page()

@@ -1,4 +1,4 @@
-"""Serving /widget.js and the demo host pages; size and hygiene of the script itself."""
+"""Serving /widget.js; size and hygiene of the script itself."""
 
 from __future__ import annotations
 
@@ -97,53 +97,3 @@ def test_source_defines_one_global_only_if_absent() -> None:
     source = SOURCE.read_text()
     assert re.findall(r"win\.(\w+)\s*=", source) == ["Docent"]
     assert "if (!G) G = win.Docent" in source
-
-
-def test_demo_on_api_host_redirects_to_another_origin(client: Any) -> None:
-    response = client.get("/demo/", base_url="http://127.0.0.1:5000")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "http://localhost:5000/demo/"
-
-
-def test_demo_page_embeds_widget_from_the_api_origin(
-    client: Any, make_bot: Any, make_key: Any
-) -> None:
-    bot = make_bot()
-    key = make_key(bot, "public", origins=["http://localhost:*"])
-    response = client.get("/demo/?theme=dark&dir=rtl", base_url="http://localhost:5000")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert f'<script src="http://127.0.0.1:5000/widget.js" data-key="{key}"' in html
-    assert 'data-theme="dark"' in html and 'data-dir="rtl"' in html
-    csp = response.headers["Content-Security-Policy"]
-    assert "script-src http://127.0.0.1:5000;" in csp
-    assert "connect-src http://127.0.0.1:5000;" in csp
-    assert "'unsafe-inline'" not in csp
-
-
-def test_demo_help_page_is_inline(client: Any, make_bot: Any, make_key: Any) -> None:
-    make_key(make_bot(), "public", origins=["http://localhost:5000"])
-    html = client.get("/demo/help", base_url="http://localhost:5000").get_data(as_text=True)
-    assert 'data-mode="inline" data-target="#assistant"' in html
-    assert 'id="assistant"' in html
-
-
-def test_demo_ignores_unknown_options(client: Any, make_bot: Any, make_key: Any) -> None:
-    make_key(make_bot(), "public", origins=["http://localhost:*"])
-    html = client.get('/demo/?theme="><script>', base_url="http://localhost:5000").get_data(
-        as_text=True
-    )
-    assert "data-theme" not in html
-    assert '"><script>' not in html
-
-
-def test_demo_without_a_key_explains_what_to_do(client: Any) -> None:
-    html = client.get("/demo/", base_url="http://localhost:5000").get_data(as_text=True)
-    assert "No public key allows http://localhost:5000" in html
-    assert "widget.js" not in html
-
-
-def test_demo_uses_configured_key(app: Any, client: Any) -> None:
-    app.config["DEMO_KEY"] = "pk_configured"
-    html = client.get("/demo/", base_url="http://localhost:5000").get_data(as_text=True)
-    assert 'data-key="pk_configured"' in html

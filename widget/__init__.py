@@ -1,4 +1,4 @@
-"""The embeddable widget, served as /widget.js, and the demo host pages under /demo/."""
+"""The embeddable widget, served as /widget.js."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, Response, current_app, request
 
-bp = Blueprint("widget", __name__, static_folder="static", static_url_path="/demo/static")
+bp = Blueprint("widget", __name__)
 
 HERE = Path(__file__).parent
 # The readable source, and the minified build that /widget.js serves.
@@ -23,7 +21,6 @@ STAMP = re.compile(rb"^/\*! Docent widget \| MIT \| src ([0-9a-f]{64}) \*/")
 # revalidated in the background; /widget.js?v=<etag> is cached for a year.
 CACHE_SHORT = "public, max-age=86400, stale-while-revalidate=604800"
 CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
-LOOPBACK_SWAP = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
 
 
 @dataclass(frozen=True)
@@ -88,80 +85,3 @@ def script() -> Response:
     else:
         response.set_data(bundle.body)
     return response
-
-
-def demo_key(page_origin: str) -> str | None:
-    """Return a public key whose origins allow the demo page, or None."""
-    configured = current_app.config.get("DEMO_KEY")
-    if configured:
-        return str(configured)
-    from api.origins import origin_allowed
-    from models import ApiKey, db
-
-    keys = db.session.execute(
-        db.select(ApiKey)
-        .where(ApiKey.kind == "public", ApiKey.revoked_at.is_(None))
-        .order_by(ApiKey.id)
-    ).scalars()
-    for key in keys:
-        if key.public_text and origin_allowed(page_origin, key.origins or []):
-            return key.public_text
-    return None
-
-
-def api_base() -> str:
-    """Return the API origin for the demo: another host name than the page's own."""
-    configured = current_app.config.get("DEMO_API_BASE")
-    if configured:
-        return str(configured).rstrip("/")
-    parts = urlsplit(request.host_url)
-    host = parts.hostname or ""
-    other = LOOPBACK_SWAP.get(host, host)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{other}{port}"
-
-
-def render_demo(template: str, **options: str) -> ResponseReturnValue:
-    """Render a demo page under a strict Content Security Policy."""
-    parts = urlsplit(request.host_url)
-    if parts.hostname == "127.0.0.1" and not current_app.config.get("DEMO_API_BASE"):
-        # The page must sit on another origin than the API for origin rules to apply.
-        port = f":{parts.port}" if parts.port else ""
-        return redirect(f"{parts.scheme}://localhost{port}{request.full_path.rstrip('?')}")
-    base = api_base()
-    page_origin = f"{parts.scheme}://{parts.netloc}"
-    theme = request.args.get("theme", "")
-    direction = request.args.get("dir", "")
-    attrs = {
-        "data-theme": theme if theme in ("light", "dark") else None,
-        "data-dir": direction if direction in ("ltr", "rtl") else None,
-        **options,
-    }
-    html = render_template(
-        template,
-        api_base=base,
-        key=demo_key(page_origin),
-        page_origin=page_origin,
-        attrs={k: v for k, v in attrs.items() if v},
-        rtl=direction == "rtl",
-    )
-    response = Response(html, mimetype="text/html")
-    # The one line a site owner adds for Docent: its origin in script-src and connect-src.
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src {base}; connect-src {base}; "
-        f"style-src 'self'; img-src 'self' {base}; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'none'"
-    )
-    return response
-
-
-@bp.get("/demo/")
-def demo() -> ResponseReturnValue:
-    """A pretend customer site with the launcher widget."""
-    return render_demo("widget/demo.html")
-
-
-@bp.get("/demo/help")
-def demo_help() -> ResponseReturnValue:
-    """A pretend help centre with the widget inline in the page."""
-    return render_demo("widget/help.html", **{"data-mode": "inline", "data-target": "#assistant"})

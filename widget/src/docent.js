@@ -321,7 +321,8 @@
         method: body ? "POST" : "GET",
         headers: headers,
         body: body && JSON.stringify(body),
-        credentials: "omit",
+        // Cookies only to the page's own origin: the dashboard preview proves its owner.
+        credentials: "same-origin",
         signal: signal
       }).then(function (res) {
         if (res.ok) return res;
