@@ -19,6 +19,7 @@ from knowledge.chunking import DEFAULT_BUDGET, DEFAULT_OVERLAP, Piece, chunk_sec
 from knowledge.embeddings import embed_or_none
 from knowledge.errors import IngestError
 from knowledge.fetch import fetch
+from knowledge.limits import precheck
 from knowledge.parsers import CONTENT_TYPES, detect_format, parse
 from models import Bot, Chunk, Document, db, utcnow
 
@@ -158,6 +159,8 @@ def _ingest(
     if db.session.get(Bot, bot_id) is None:
         raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
     _check_size(data)
+    # Cheap bounds first, so a hostile file is refused now rather than failing in the background.
+    precheck(fmt, data)
     content_hash = _hash(fmt, data)
     urls = tuple(u for u in (identity_url, url) if u)
     existing = _find(bot_id, source, title=title or fallback_title, filename=filename, urls=urls)

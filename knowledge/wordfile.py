@@ -6,6 +6,7 @@ import io
 import zipfile
 
 from knowledge.errors import IngestError
+from knowledge.limits import check_archive
 from knowledge.sections import Parsed, Section, clean_line
 
 
@@ -26,6 +27,7 @@ def parse_docx(data: bytes) -> Parsed:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_archive(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
