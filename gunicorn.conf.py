@@ -17,9 +17,23 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"
 
 
 def when_ready(server: object) -> None:
-    """Mark uploads that a stopped server left half-processed as failed."""
+    """Mark uploads and answers a stopped server left unfinished; warn about unshared limits."""
     import knowledge
+    from api.quota import shared_memory_warning
     from app import create_app
+    from engine.drafts import reconcile
 
-    with create_app().app_context():
+    app = create_app()
+    with app.app_context():
         knowledge.mark_interrupted()
+        reconcile()
+    warning = shared_memory_warning(app.config["RATELIMIT_STORAGE_URI"], server.cfg.workers)
+    if warning:
+        server.log.warning(warning)
+
+
+def post_worker_init(worker: object) -> None:
+    """Reconcile answers of stopped workers every minute, from every worker."""
+    from engine.drafts import reconcile_forever
+
+    reconcile_forever(worker.wsgi)

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engine import events
+from engine import drafts, events
 from engine.prices import cost_micros, dollars
 from engine.prompt import build_messages
 from engine.providers import Item, ProviderError, stream_offline, stream_openai
@@ -66,6 +66,8 @@ def prepare_turn(
         db.session.add(conversation)
     conversation.message_count += 1
     conversation.last_at = utcnow()
+    assistant_id = uuid.uuid4().hex
+    drafts.mark(conversation, assistant_id)
     db.session.add(
         Message(conversation=conversation, role="user", content=question, status="complete")
     )
@@ -76,7 +78,7 @@ def prepare_turn(
         session_id=session_id,
         key_id=key_id,
         question=question,
-        assistant_id=uuid.uuid4().hex,
+        assistant_id=assistant_id,
         history=history,
     )
 
@@ -118,6 +120,7 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
             bot.prompt, passages, history, turn.question, int(config["HISTORY_TOKENS"])
         )
         items = call_model(bot, model, messages, turn.question, passages)
+        draft = drafts.Draft(turn.conversation_id, turn.assistant_id)
         # Give the database connection back while the model talks: a stream can take
         # minutes, and the pool must serve many of them at once.
         db.session.close()
@@ -125,6 +128,7 @@ def stream_answer(turn: Turn) -> Iterator[events.Event]:
             for kind, value in items:
                 if kind == "delta":
                     parts.append(value)
+                    draft.save(parts)
                     yield events.delta(value)
                 else:
                     usage = value
@@ -204,6 +208,7 @@ def _finish(
         )
     )
     if conversation is not None:
+        drafts.unmark(conversation, turn.assistant_id)
         conversation.message_count += 1
         conversation.total_tokens += input_tokens + output_tokens
         conversation.last_at = utcnow()

@@ -2,7 +2,7 @@
 
 The model name picks the behaviour:
 - any other name: streams REPLY in small chunks, then a finish reason and usage;
-- "echo": streams the last user message back, 3 characters a chunk;
+- "echo": streams the last user message back, 3 characters a chunk ("slow-echo": slowly);
 - "fail-500": answers HTTP 500 before any token;
 - "flaky-500": answers 500 to the first request it sees, then behaves normally;
 - "reset-mid": sends two chunks, then resets the TCP connection;
@@ -62,11 +62,11 @@ class Handler(BaseHTTPRequestHandler):
                 500, {"error": {"message": "upstream exploded", "type": "server_error"}}
             )
         text = REPLY
-        if model == "echo":
+        if model in ("echo", "slow-echo"):
             text = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
         pieces = (
             [text[i : i + 3] for i in range(0, len(text), 3)]
-            if model == "echo"
+            if model in ("echo", "slow-echo")
             else (re.findall(r"\S+\s*", text))
         )
         if not body.get("stream"):
