@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ from engine import drafts
 from engine.answer import prepare_turn
 from engine.tokens import count_tokens
 from models import Bot, Conversation, Message, UsageDaily, db, utcnow
+from tests.servers import children, gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "Please repeat this sentence slowly so that the stream lasts for several seconds."
@@ -75,60 +73,15 @@ def test_a_finished_answer_clears_its_mark(llm_app, client, make_bot, make_key):
         assert drafts.reconcile(older_than=0) == 0
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def children(pid: int) -> list[int]:
-    """Return the child process ids of pid (gunicorn's workers)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        found += [int(p) for p in text]
-    return found
-
-
 @pytest.fixture
-def gunicorn(app, llm, tmp_path) -> Any:
+def served(app, llm, tmp_path) -> Iterator[Any]:
     """Serve the test database with two real gunicorn workers on loopback."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "OPENAI_API_KEY": "sk-test",
-        "OPENAI_BASE_URL": llm.url,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "DOCENT_INSTANCE_PATH": str(tmp_path / "instance"),
-        "DOCENT_UPSTREAM_RETRIES": "0",
-        "SECRET_KEY": "test",
-    }
-    log = (tmp_path / "gunicorn.log").open("w+")
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "2"]
-    command += ["--threads", "4", "-b", f"127.0.0.1:{port}", "app:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                requests.get(base + "/", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        yield base, server, log
-    finally:
-        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], llm.url, tmp_path) as running:
+        yield running
 
 
-def test_worker_killed_mid_stream_is_reconciled(app, gunicorn, make_bot, make_key):
-    base, server, log = gunicorn
+def test_worker_killed_mid_stream_is_reconciled(app, served, make_bot, make_key):
+    base, server, log = served
     key = make_key(make_bot(model="slow-echo"))
     received: list[str] = []
     message_id = None
