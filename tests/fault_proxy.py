@@ -2,7 +2,7 @@
 
 `mode` picks what the next connections suffer:
 - None: bytes pass both ways untouched;
-- "refuse": the connection is reset as soon as it is accepted, before any byte;
+- "reset-on-accept": the connection is reset as soon as it is accepted, before any byte;
 - "slow-first-byte": the response is held back for `delay` seconds, then passed on;
 - "reset": `after` stream events pass, then the connection is reset (TCP RST);
 - "stall": `after` events pass, then nothing more until the client gives up;
@@ -21,7 +21,17 @@ import threading
 import time
 from typing import Any
 
-MODES = (None, "refuse", "slow-first-byte", "reset", "stall", "malformed", "truncate", "429", "500")
+MODES = (
+    None,
+    "reset-on-accept",
+    "slow-first-byte",
+    "reset",
+    "stall",
+    "malformed",
+    "truncate",
+    "429",
+    "500",
+)
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -32,7 +42,7 @@ class _Handler(socketserver.BaseRequestHandler):
         client: socket.socket = self.request
         mode = proxy.mode
         proxy.connections.append(mode)
-        if mode == "refuse":
+        if mode == "reset-on-accept":
             return _reset(client)
         head = _read_request(client)
         if mode in ("429", "500"):
@@ -120,7 +130,11 @@ def _reset(sock: socket.socket) -> None:
 
 
 class FaultProxy(socketserver.ThreadingTCPServer):
-    """The proxy; `url` is an OpenAI base URL that reaches upstream through it."""
+    """The proxy; `url` is an OpenAI base URL that reaches upstream through it.
+
+    `refused_url` is a base URL on a loopback port nothing listens on: a refused
+    connection, which no proxy can produce while it listens.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
@@ -135,6 +149,9 @@ class FaultProxy(socketserver.ThreadingTCPServer):
         self.stalled = threading.Event()  # set to end every stall at once
         self.connections: list[Any] = []
         self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.refused_url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
 
     def start(self) -> FaultProxy:
         """Serve in a daemon thread."""

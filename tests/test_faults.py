@@ -13,7 +13,7 @@ from models import Message, UsageDaily, db
 from tests.fault_proxy import MODES, FaultProxy
 from tests.test_api_wires import QUESTION, from_ndjson, from_sse, from_websocket
 
-FAULTS = [mode for mode in MODES if mode is not None]
+FAULTS = ["refused", *(mode for mode in MODES if mode is not None)]
 MID_STREAM = ("reset", "stall", "malformed", "truncate")
 TRANSPORTS = ["ndjson", "sse", "websocket", "json"]
 # The first two chunks of server.REPLY pass before a mid-stream fault.
@@ -68,7 +68,10 @@ def test_fault_ends_in_error_is_stored_failed_and_the_next_request_works(
     # A real HTTP server only where the transport needs one.
     live_server = request.getfixturevalue("live_server") if transport == "websocket" else None
     key = make_key(make_bot())
-    proxy.mode = fault
+    if fault == "refused":
+        llm_app.config["OPENAI_BASE_URL"] = proxy.refused_url
+    else:
+        proxy.mode = fault
     before = requests_counted(llm_app)
     status, events = ask(transport, client, live_server, key)
     timeout = fault in ("stall", "slow-first-byte")
@@ -92,9 +95,10 @@ def test_fault_ends_in_error_is_stored_failed_and_the_next_request_works(
     assert requests == before[0] + 1
     if fault in MID_STREAM:
         assert output_tokens > before[1]  # the partial text is paid for
-    assert fault in proxy.connections
+    assert fault == "refused" or fault in proxy.connections
 
     proxy.mode = None
+    llm_app.config["OPENAI_BASE_URL"] = proxy.url
     status, events = ask(transport, client, live_server, key)
     if transport == "json":
         assert status == 200 and events[0]["answer"] == server.REPLY
