@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.bombs import docx_bomb, nested_html, tag_flood  # noqa: E402
+from tests.bombs import docx_bomb, nested_html, tag_flood, wordy_docx  # noqa: E402
 
 CHILD = """
 import sys
@@ -45,6 +45,8 @@ def hostile_files() -> list[tuple[str, str, bytes]]:
     return [
         ("docx, document.xml inflating to 100 MB", "docx", docx_bomb(100_000_000)),
         ("docx, one 520 MB text node", "docx", docx_bomb(520_000_000, one_node=True)),
+        ("docx, 5 MB of ordinary text", "docx", wordy_docx(5_000_000)),
+        ("docx, 19 MB of text (under the part cap)", "docx", wordy_docx(19_000_000)),
         ("html, 1,000 nested <div>", "html", nested_html(1_000)),
         ("html, 20,000 nested <div>", "html", nested_html(20_000)),
         ("html, 3 million empty tags", "html", tag_flood(3_000_000)),

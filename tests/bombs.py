@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import random
+import string
 import zipfile
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -41,6 +43,27 @@ def docx_bomb(inflated: int, *, one_node: bool = False) -> bytes:
             for _ in range(max(1, inflated // len(block))):
                 member.write(block)
             member.write((b"</w:t></w:r></w:p>" if one_node else b"") + tail)
+    return out.getvalue()
+
+
+def wordy_docx(inflated: int) -> bytes:
+    """Return a .docx of ordinary-looking text (compresses about 2:1) of about `inflated` bytes."""
+    rng = random.Random(1)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 9))) for _ in range(5000)]
+    source = zipfile.ZipFile(io.BytesIO(plain_docx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for info in source.infolist():
+            if info.filename != "word/document.xml":
+                archive.writestr(info.filename, source.read(info.filename))
+        parts = [f'<?xml version="1.0"?><w:document xmlns:w="{W}"><w:body>']
+        size = 0
+        while size < inflated:
+            text = " ".join(rng.choices(words, k=40))
+            parts.append(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
+            size += len(parts[-1])
+        parts.append("</w:body></w:document>")
+        archive.writestr("word/document.xml", "".join(parts))
     return out.getvalue()
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from knowledge import IngestError, limits, webpage
 from knowledge.parsers import parse
 from models import Document, db
-from tests.bombs import docx_bomb, nested_html, tag_flood
+from tests.bombs import docx_bomb, nested_html, tag_flood, wordy_docx
 from tests.test_knowledge_parsers import make_pdf
 
 
@@ -174,3 +174,30 @@ def test_extracted_text_is_capped(app, client, auth, name):
     response = upload(client, auth, name, body)
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"
+
+
+def test_docx_styles_are_looked_up_once_not_per_paragraph(monkeypatch):
+    from docx.styles.styles import Styles
+
+    calls: list[object] = []
+    original = Styles.default
+    monkeypatch.setattr(
+        Styles, "default", lambda self, kind: calls.append(kind) or original(self, kind)
+    )
+    parsed = parse("docx", wordy_docx(200_000))
+    assert sum(len(s.paragraphs) for s in parsed.sections) > 500
+    assert len(calls) == 1
+
+
+def test_docx_text_limit_stops_the_parse_early(app, monkeypatch):
+    from knowledge import wordfile
+
+    seen: list[str] = []
+    original = wordfile.clean_line
+    monkeypatch.setattr(wordfile, "clean_line", lambda text: seen.append(text) or original(text))
+    with app.app_context():
+        app.config["MAX_DOCUMENT_CHARS"] = 20_000
+        with pytest.raises(IngestError, match="characters of text") as error:
+            parse("docx", wordy_docx(1_000_000))
+    assert error.value.status == 413
+    assert 50 < len(seen) < 200  # stopped just past 20,000 characters, of about 4,000 paragraphs
