@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.bombs import docx_bomb, nested_html, tag_flood, wordy_docx  # noqa: E402
+from tests.bombs import big_page, docx_bomb, nested_html, tag_flood, wordy_docx  # noqa: E402
 
 CHILD = """
 import sys
@@ -50,6 +50,7 @@ def hostile_files() -> list[tuple[str, str, bytes]]:
         ("html, 1,000 nested <div>", "html", nested_html(1_000)),
         ("html, 20,000 nested <div>", "html", nested_html(20_000)),
         ("html, 3 million empty tags", "html", tag_flood(3_000_000)),
+        ("html, 24 MB ordinary page (tag cap)", "html", big_page(115_000)),
     ]
 
 

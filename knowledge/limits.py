@@ -72,8 +72,8 @@ def check_archive(data: bytes) -> None:
 
 
 def check_markup(data: bytes) -> None:
-    """Refuse HTML with more tags than a page is allowed (every tag starts with '<')."""
-    if data.count(b"<") > limit("HTML_MAX_TAGS"):
+    """Refuse HTML with more tags than a page is allowed (each opens with '<', not '</')."""
+    if data.count(b"<") - data.count(b"</") > limit("HTML_MAX_TAGS"):
         raise too_large(f"This page has more than {limit('HTML_MAX_TAGS'):,} tags.")
 
 

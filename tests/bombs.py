@@ -67,6 +67,19 @@ def wordy_docx(inflated: int) -> bytes:
     return out.getvalue()
 
 
+def big_page(paragraphs: int) -> bytes:
+    """Return an ordinary HTML page: headings and paragraphs of words, three tags each."""
+    rng = random.Random(2)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 9))) for _ in range(5000)]
+    parts = ["<!doctype html><html><body><main>"]
+    for i in range(paragraphs):
+        if i % 10 == 0:
+            parts.append(f"<h2>Part {i}</h2>")
+        parts.append(f"<p>{' '.join(rng.choices(words, k=30))} <b>note</b></p>")
+    parts.append("</main></body></html>")
+    return "".join(parts).encode()
+
+
 def nested_html(depth: int) -> bytes:
     """Return a page whose text sits `depth` <div> levels deep."""
     return (
