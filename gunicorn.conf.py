@@ -22,11 +22,15 @@ def when_ready(server: object) -> None:
     from api.quota import shared_memory_warning
     from app import create_app
     from engine.drafts import reconcile
+    from models import db
 
     app = create_app()
     with app.app_context():
         knowledge.mark_interrupted()
         reconcile()
+        # Workers are forked from this process: they must not inherit its connections.
+        db.session.remove()
+        db.engine.dispose()
     warning = shared_memory_warning(app.config["RATELIMIT_STORAGE_URI"], server.cfg.workers)
     if warning:
         server.log.warning(warning)
