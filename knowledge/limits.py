@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from flask import current_app, has_app_context
@@ -30,6 +31,7 @@ DEFAULTS: dict[str, int] = {
     "MAX_DOCUMENT_CHARS": 10_000_000,
 }
 RATIO_FLOOR = 1_000_000
+_TAG_RE = re.compile(rb"<[^<>]*>")
 
 
 def limit(name: str) -> int:
@@ -72,9 +74,15 @@ def check_archive(data: bytes) -> None:
 
 
 def check_markup(data: bytes) -> None:
-    """Refuse HTML with more tags than a page is allowed (each opens with '<', not '</')."""
+    """Refuse HTML with too many tags, or far too much text, before it is parsed."""
     if data.count(b"<") - data.count(b"</") > limit("HTML_MAX_TAGS"):
         raise too_large(f"This page has more than {limit('HTML_MAX_TAGS'):,} tags.")
+    # The text between tags (scripts included) bounds the page's text from above; only a
+    # page far over the limit is refused here, the rest after parsing. `[^<>]` keeps the
+    # scan linear whatever the bytes.
+    outside = _TAG_RE.sub(b" ", data).decode("utf-8", "ignore")
+    if len(outside) > 2 * limit("MAX_DOCUMENT_CHARS"):
+        check_chars(len(outside) // 2)
 
 
 def check_pages(count: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from knowledge import IngestError, limits, webpage
 from knowledge.parsers import parse
 from models import Document, db
-from tests.bombs import docx_bomb, nested_html, tag_flood, wordy_docx
+from tests.bombs import big_page, docx_bomb, nested_html, tag_flood, wordy_docx
 from tests.test_knowledge_parsers import make_pdf
 
 
@@ -201,3 +201,14 @@ def test_docx_text_limit_stops_the_parse_early(app, monkeypatch):
             parse("docx", wordy_docx(1_000_000))
     assert error.value.status == 413
     assert 50 < len(seen) < 200  # stopped just past 20,000 characters, of about 4,000 paragraphs
+
+
+def test_a_page_far_over_the_text_limit_is_413_before_parsing(app, client, auth, monkeypatch):
+    parsed: list[object] = []
+    monkeypatch.setattr(webpage, "BeautifulSoup", lambda *a, **k: parsed.append(a))
+    app.config["MAX_DOCUMENT_CHARS"] = 10_000
+    page = big_page(200)  # about 40,000 characters of text in 600 tags
+    response = upload(client, auth, "big.html", page)
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "payload_too_large"
+    assert parsed == []
