@@ -89,10 +89,13 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, default=ROOT, help="checkout whose parser to run")
     parser.add_argument("--cpu-limit", type=int, default=120, help="CPU seconds per file")
     parser.add_argument("--memory-limit-mb", type=int, default=3000, help="address space cap")
+    parser.add_argument("--only", default="", help="measure only files whose name has this")
     args = parser.parse_args()
     print(f"parser from {args.repo}")
     with tempfile.TemporaryDirectory() as tmp:
         for name, fmt, data in hostile_files():
+            if args.only not in name:
+                continue
             path = os.path.join(tmp, "upload")
             Path(path).write_bytes(data)
             figures = measure(
