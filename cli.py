@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from werkzeug.security import generate_password_hash
 
+from engine.drafts import reconcile as reconcile_answers
 from models import ApiKey, Bot, User, db, utcnow
 
 users = AppGroup("users", help="Manage dashboard owners.")
@@ -181,8 +182,10 @@ def seed_command() -> None:
     import knowledge
     from seed import seed_demo
 
-    # Uploads a stopped server left half-processed are marked failed, with a reason.
+    # Uploads a stopped server left half-processed are marked failed, with a reason;
+    # answers it left unfinished are stored as interrupted, with their usage.
     knowledge.mark_interrupted()
+    reconcile_answers()
     demo = seed_demo()
     click.echo(
         "\nDocent is ready.\n"
@@ -193,7 +196,24 @@ def seed_command() -> None:
     )
 
 
+@click.command("reconcile")
+@click.option(
+    "--older-than",
+    default=None,
+    type=click.FloatRange(min=0),
+    help="Seconds an answer may go unwritten before it counts as stopped (default 600).",
+)
+@with_appcontext
+def reconcile_command(older_than: float | None) -> None:
+    """Store answers and uploads that a stopped worker left unfinished as interrupted/failed."""
+    import knowledge
+
+    answers = reconcile_answers(older_than)
+    documents = knowledge.mark_interrupted()
+    emit({"answers": answers, "documents": documents})
+
+
 def register(app: Flask) -> None:
     """Add the command groups to the app's CLI."""
-    for group in (users, bots, keys, docs, webhooks, seed_command):
+    for group in (users, bots, keys, docs, webhooks, seed_command, reconcile_command):
         app.cli.add_command(group)

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+from typing import Any
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 worker_class = "gthread"
@@ -16,10 +17,28 @@ accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
-def when_ready(server: object) -> None:
-    """Mark uploads that a stopped server left half-processed as failed."""
+def when_ready(server: Any) -> None:
+    """Mark uploads and answers a stopped server left unfinished; warn about unshared limits."""
     import knowledge
+    from api.quota import shared_memory_warning
     from app import create_app
+    from engine.drafts import reconcile
+    from models import db
 
-    with create_app().app_context():
+    app = create_app()
+    with app.app_context():
         knowledge.mark_interrupted()
+        reconcile()
+        # Workers are forked from this process: they must not inherit its connections.
+        db.session.remove()
+        db.engine.dispose()
+    warning = shared_memory_warning(app.config["RATELIMIT_STORAGE_URI"], server.cfg.workers)
+    if warning:
+        server.log.warning(warning)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Reconcile answers of stopped workers every minute, from every worker."""
+    from engine.drafts import reconcile_forever
+
+    reconcile_forever(worker.wsgi)

@@ -184,6 +184,12 @@ class Conversation(Model):
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     total_tokens: Mapped[int] = mapped_column(Integer, default=0)
     preview: Mapped[str] = mapped_column(String(300), default="")
+    # The answer being streamed, if any: its message id, partial text and last write.
+    # Kept on the row that every turn writes anyway, so a short answer costs no extra
+    # statement; a worker killed mid-answer leaves these for engine.drafts.reconcile.
+    pending_id: Mapped[str | None] = mapped_column(String(32))
+    pending_text: Mapped[str | None] = mapped_column(Text)
+    pending_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
     bot: Mapped[Bot] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
@@ -314,6 +320,18 @@ class WebhookDelivery(Model):
     event: Mapped[WebhookEvent] = relationship()
 
 
+class QuotaDaily(Model):
+    """Messages a key has sent on one UTC day: its daily quota, shared by every worker."""
+
+    __tablename__ = "key_quota_daily"
+
+    key_id: Mapped[int] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # Full-text search lives beside the chunks table: FTS5 on SQLite, a GIN
 # expression index on PostgreSQL. The migration calls the same function.
 SQLITE_SEARCH_DDL = [
@@ -326,7 +344,9 @@ SQLITE_SEARCH_DDL = [
     "CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN "
     "INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, content) "
     "VALUES ('delete', old.id, old.title, old.heading, old.content); END",
-    "CREATE TRIGGER IF NOT EXISTS chunks_au AFTER UPDATE ON chunks BEGIN "
+    # Only a change to indexed text re-indexes: moving staged chunks to their bot stays cheap.
+    "CREATE TRIGGER IF NOT EXISTS chunks_au AFTER UPDATE OF title, heading, content ON chunks "
+    "BEGIN "
     "INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, content) "
     "VALUES ('delete', old.id, old.title, old.heading, old.content); "
     "INSERT INTO chunks_fts(rowid, title, heading, content) "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from api import bp
 from api.auth import key_from_request
@@ -18,10 +19,21 @@ def _key_allows(origin: str) -> bool:
     text = key_from_request()
     if not text or key_kind(text) is None:
         return False
-    key = db.session.execute(
-        db.select(ApiKey).where(ApiKey.key_hash == hash_key(text), ApiKey.revoked_at.is_(None))
-    ).scalar_one_or_none()
-    return key is not None and origin_allowed(origin, key.origins)
+    query = db.select(ApiKey.origins).where(
+        ApiKey.key_hash == hash_key(text), ApiKey.revoked_at.is_(None)
+    )
+    try:
+        origins = db.session.execute(query).scalar_one_or_none()
+    except SQLAlchemyError:
+        # The request's own transaction failed (a lock timeout, say): its error response
+        # still needs its CORS headers, so start afresh rather than raise a second error.
+        db.session.rollback()
+        try:
+            origins = db.session.execute(query).scalar_one_or_none()
+        except SQLAlchemyError:
+            db.session.rollback()
+            return False
+    return origins is not None and origin_allowed(origin, origins)
 
 
 def any_key_allows(origin: str) -> bool:

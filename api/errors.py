@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 # werkzeug status codes mapped to SPEC error codes.
@@ -148,7 +149,17 @@ def register(app: Flask) -> None:
     def _unexpected(error: Exception) -> Any:
         if isinstance(error, HTTPException):
             return _werkzeug_error(error)
+        # A failed transaction must not fail again in the after-request hooks.
+        from models import db
+
+        db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if isinstance(error, OperationalError):
+            # The database is busy or unreachable: the client may simply retry.
+            response = jsonify(error_body("unavailable", "The service is busy; retry in a moment."))
+            response.status_code = 503
+            response.headers["Retry-After"] = "1"
+            return response
         response = jsonify(error_body("internal_error", "Something went wrong on our side."))
         response.status_code = 500
         return response

@@ -13,7 +13,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engine import events
+from engine import drafts, events
 from engine.curated import promote, stream_curated
 from engine.prices import cost_micros, dollars
 from engine.prompt import build_messages
@@ -75,6 +75,8 @@ def prepare_turn(
         )
     conversation.message_count += 1
     conversation.last_at = utcnow()
+    assistant_id = uuid.uuid4().hex
+    drafts.mark(conversation, assistant_id)
     db.session.add(
         Message(conversation=conversation, role="user", content=question, status="complete")
     )
@@ -85,7 +87,7 @@ def prepare_turn(
         session_id=session_id,
         key_id=key_id,
         question=question,
-        assistant_id=uuid.uuid4().hex,
+        assistant_id=assistant_id,
         history=history,
     )
 
@@ -134,6 +136,7 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
             fallback_text(fallback),
         )
         items = call_model(bot, model, messages, turn.question, passages, curated)
+        draft = drafts.Draft(turn.conversation_id, turn.assistant_id)
         # Give the database connection back while the model talks: a stream can take
         # minutes, and the pool must serve many of them at once.
         db.session.close()
@@ -141,6 +144,7 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
             for kind, value in items:
                 if kind == "delta":
                     parts.append(value)
+                    draft.save(parts)
                     yield events.delta(value)
                 else:
                     usage = value
@@ -231,6 +235,7 @@ def _finish(
         )
     )
     if conversation is not None:
+        drafts.unmark(conversation, turn.assistant_id)
         conversation.message_count += 1
         conversation.total_tokens += input_tokens + output_tokens
         conversation.last_at = utcnow()

@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, current_app
-from sqlalchemy import delete, update
+from sqlalchemy import update
 
 from knowledge.errors import IngestError
-from models import Chunk, Document, db
+from knowledge.storing import delete_chunks
+from models import Document, db
 
 log = logging.getLogger(__name__)
 Work = Callable[[Document, Callable[[float], None]], None]
@@ -78,7 +79,7 @@ def _run(app: Flask, document_id: int, work: Work) -> None:
 
 
 def _fail(document_id: int, message: str) -> None:
-    db.session.execute(delete(Chunk).where(Chunk.document_id == document_id))
+    delete_chunks(document_id)  # in batches: a huge failed ingest must not lock the database
     db.session.execute(
         update(Document)
         .where(Document.id == document_id)

@@ -19,7 +19,9 @@ from knowledge.chunking import DEFAULT_BUDGET, DEFAULT_OVERLAP, Piece, chunk_sec
 from knowledge.embeddings import embed_or_none
 from knowledge.errors import IngestError
 from knowledge.fetch import fetch
+from knowledge.limits import precheck
 from knowledge.parsers import CONTENT_TYPES, detect_format, parse
+from knowledge.storing import store_in_batches
 from models import Bot, Chunk, Document, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -111,16 +113,15 @@ def build(
 
 
 def store(
-    document: Document, pieces: list[Piece], progress: Callable[[float], None] | None = None
+    document: Document,
+    pieces: list[Piece],
+    progress: Callable[[float], None] | None = None,
+    batched: bool = False,
 ) -> None:
-    """Replace the document's chunks with pieces, in the caller's transaction."""
+    """Replace the document's chunks with pieces: in the caller's transaction, or batched."""
     vectors = embed_or_none([f"{document.title}\n{p.heading}\n{p.content}" for p in pieces])
     if progress:
         progress(0.9)
-    db.session.execute(
-        delete(Chunk).where(Chunk.document_id == document.id),
-        execution_options={"synchronize_session": False},
-    )
     rows = [
         {
             "document_id": document.id,
@@ -137,6 +138,14 @@ def store(
         }
         for i, (piece, vector) in enumerate(zip(pieces, vectors, strict=True))
     ]
+    if batched:
+        # Background ingests can be huge: commit per batch, go live in one short swap.
+        store_in_batches(document, rows, progress)
+        return
+    db.session.execute(
+        delete(Chunk).where(Chunk.document_id == document.id),
+        execution_options={"synchronize_session": False},
+    )
     for start in range(0, len(rows), INSERT_BATCH):
         db.session.execute(insert(Chunk), rows[start : start + INSERT_BATCH])
     document.chunk_count = len(rows)
@@ -161,6 +170,8 @@ def _ingest(
     if db.session.get(Bot, bot_id) is None:
         raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
     _check_size(data)
+    # Cheap bounds first, so a hostile file is refused now rather than failing in the background.
+    precheck(fmt, data)
     content_hash = _hash(fmt, data)
     urls = tuple(u for u in (identity_url, url) if u)
     existing = _find(bot_id, source, title=title or fallback_title, filename=filename, urls=urls)
@@ -218,7 +229,7 @@ def _finish(job: _Job, document: Document, progress: Callable[[float], None]) ->
     found_title, pieces = build(job, progress)
     if job.title is None and found_title:
         document.title = found_title[:500]
-    store(document, pieces, progress)
+    store(document, pieces, progress, batched=True)
 
 
 def add_text(

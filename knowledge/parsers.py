@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 
 from knowledge.errors import IngestError
+from knowledge.limits import check_chars, check_parsed, precheck
 from knowledge.pdf import parse_pdf
 from knowledge.plaintext import parse_markdown, parse_text
 from knowledge.sections import Parsed
@@ -91,6 +92,7 @@ def decode_text(data: bytes) -> str:
 
 def parse(fmt: str, data: bytes, progress: Callable[[float], None] | None = None) -> Parsed:
     """Parse bytes of a known format; raise IngestError when nothing readable is in them."""
+    precheck(fmt, data)
     if fmt == "pdf":
         parsed = parse_pdf(data, progress)
     elif fmt == "docx":
@@ -98,12 +100,13 @@ def parse(fmt: str, data: bytes, progress: Callable[[float], None] | None = None
     elif fmt == "html":
         # Bytes, so a <meta charset> in the page decides the encoding.
         parsed = parse_html(data)
-    elif fmt == "markdown":
-        parsed = parse_markdown(decode_text(data))
-    elif fmt == "text":
-        parsed = parse_text(decode_text(data))
+    elif fmt in ("markdown", "text"):
+        text = decode_text(data)
+        check_chars(len(text))
+        parsed = parse_markdown(text) if fmt == "markdown" else parse_text(text)
     else:
         raise IngestError(f"Unknown format {fmt!r}; use text, markdown or html.")
+    check_parsed(parsed)
     if parsed.is_empty():
         raise IngestError("The document has no readable text.")
     return parsed

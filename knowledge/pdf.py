@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from knowledge.errors import IngestError
+from knowledge.limits import check_chars, check_pages
 from knowledge.plaintext import paragraphs_of
 from knowledge.sections import Parsed, Section
 
@@ -61,6 +62,7 @@ def parse_pdf(data: bytes, progress: Callable[[float], None] | None = None) -> P
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise IngestError("This file is not a readable PDF.") from exc
+    check_pages(count)
     meta_title = None
     try:
         if reader.metadata and reader.metadata.title:
@@ -70,11 +72,14 @@ def parse_pdf(data: bytes, progress: Callable[[float], None] | None = None) -> P
     outline = _outline_by_page(reader)
     headings: list[str] = []
     sections = []
+    chars = 0
     for number in range(1, count + 1):
         try:
             text = pages[number - 1].extract_text() or ""
         except Exception as exc:  # noqa: BLE001 - pypdf raises many types on bad pages
             raise IngestError(f"Page {number} of this PDF could not be read.") from exc
+        chars += len(text)
+        check_chars(chars)
         headings = outline.get(number, headings)
         text = _HYPHEN_RE.sub(r"\1\2", text)
         paragraphs = paragraphs_of(text)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from functools import partial
 from urllib.parse import quote
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
 
+from knowledge.errors import IngestError
 from knowledge.sections import Parsed, Section, clean_line
+
+# Real pages nest a few dozen levels; far deeper nesting is built to exhaust a parser.
+MAX_DEPTH = 512
 
 _DROP_TAGS = [
     "script",
@@ -85,23 +91,56 @@ def _main_of(soup: BeautifulSoup) -> Tag:
     return soup.body or soup
 
 
+def _depth_of(root: Tag) -> int:
+    """Return how deeply tags nest under root, without recursion."""
+    depths = {id(root): 0}
+    deepest = 0
+    for tag in root.descendants:
+        if isinstance(tag, Tag):
+            depth = depths[id(tag.parent)] + 1
+            depths[id(tag)] = depth
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _is_gone(tag: Tag) -> bool:
+    # Not `tag.decomposed`: on a live Tag it falls through to a search of every descendant.
+    return bool(tag.__dict__.get("_decomposed"))
+
+
 def _strip_chrome(root: Tag) -> None:
     for tag in root.find_all(_DROP_TAGS):
-        tag.decompose()
+        if not _is_gone(tag):
+            tag.decompose()
     for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
-    # A page-level <header> is site chrome; one inside an article is its title block.
-    for tag in root.find_all("header"):
-        if not tag.find_parent(["article", "main"]):
-            tag.decompose()
-    for tag in root.find_all(True):
-        if tag.decomposed or tag.name in ("html", "body", "main", "article"):
+    # One pass each, so deep or wide pages cost time in proportion to their size.
+    tags = [t for t in root.descendants if isinstance(t, Tag)]
+    inside: set[int] = set()  # tags within an article or main
+    if root.find_parent(["article", "main"]) is not None:
+        inside.add(id(root))
+    for tag in tags:
+        parent = tag.parent
+        if parent is not None and (parent.name in ("article", "main") or id(parent) in inside):
+            inside.add(id(tag))
+    holders: set[int] = set()  # tags that contain an article or main
+    for tag in tags:
+        if tag.name in ("article", "main"):
+            up = tag.parent
+            while up is not None and id(up) not in holders:
+                holders.add(id(up))
+                up = up.parent
+    for tag in tags:
+        if _is_gone(tag) or tag.name in ("html", "body", "main", "article"):
             continue
-        if _is_chrome(tag) and not tag.find(["main", "article"]):
+        # A page-level <header> is site chrome; one inside an article is its title block.
+        if tag.name == "header" and id(tag) not in inside:
+            tag.decompose()
+        elif _is_chrome(tag) and id(tag) not in holders:
             tag.decompose()
 
 
-def _anchor_for(tag: Tag, text: str) -> str:
+def _anchor_for(tag: Tag, text: str, firsts: dict[int, Tag | None]) -> str:
     if tag.get("id"):
         return str(tag["id"])
     inner = tag.find(lambda t: t.name == "a" and (t.get("id") or t.get("name")))
@@ -109,8 +148,9 @@ def _anchor_for(tag: Tag, text: str) -> str:
         return str(inner.get("id") or inner.get("name"))
     parent = tag.parent
     if isinstance(parent, Tag) and parent.name in ("section", "div") and parent.get("id"):
-        first = parent.find(_HEADINGS.keys())
-        if first is tag:
+        if id(parent) not in firsts:
+            firsts[id(parent)] = parent.find(_HEADINGS.keys())
+        if firsts[id(parent)] is tag:
             return str(parent["id"])
     # No id to link to: a text fragment still scrolls modern browsers to the heading.
     return ":~:text=" + quote(text[:80], safe="")
@@ -122,6 +162,7 @@ class _Walker:
         self.stack: list[tuple[int, str]] = []
         self.buf: list[str] = []
         self.first_h1: str | None = None
+        self.firsts: dict[int, Tag | None] = {}
 
     def flush(self) -> None:
         text = clean_line("".join(self.buf))
@@ -140,11 +181,22 @@ class _Walker:
             self.stack.pop()
         self.stack.append((level, text))
         self.sections.append(
-            Section(headings=[h for _, h in self.stack], anchor=_anchor_for(tag, text))
+            Section(headings=[h for _, h in self.stack], anchor=_anchor_for(tag, text, self.firsts))
         )
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
+    def walk(self, root: Tag) -> None:
+        """Visit root's content in order, with a stack instead of recursion."""
+        stack: list[tuple[Iterator[PageElement], Callable[[], None] | None]] = [
+            (iter(root.children), None)
+        ]
+        while stack:
+            children, after = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if after is not None:
+                    after()
+                continue
             if isinstance(child, NavigableString):
                 self.buf.append(str(child))
             elif not isinstance(child, Tag):
@@ -159,18 +211,16 @@ class _Walker:
             elif child.name == "br":
                 self.buf.append(" ")
             elif child.name in _CELLS:
-                self.walk(child)
-                self.buf.append(" | ")
+                stack.append((iter(child.children), partial(self.buf.append, " | ")))
             elif child.name in _BLOCKS:
                 self.flush()
                 if child.name == "li":
                     self.buf.append("- ")
-                self.walk(child)
-                self.flush()
+                stack.append((iter(child.children), self.flush))
             elif child.name == "img":
                 self.buf.append(str(child.get("alt") or ""))
             else:
-                self.walk(child)
+                stack.append((iter(child.children), None))
 
 
 def parse_html(markup: str | bytes) -> Parsed:
@@ -181,6 +231,8 @@ def parse_html(markup: str | bytes) -> Parsed:
     title = clean_line(title_tag.get_text()) if title_tag else ""
     if not title and og and og.get("content"):
         title = clean_line(str(og["content"]))
+    if _depth_of(soup) > MAX_DEPTH:
+        raise IngestError(f"This page nests its tags more than {MAX_DEPTH} levels deep.")
     main = _main_of(soup)
     _strip_chrome(main)
     walker = _Walker()

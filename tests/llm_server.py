@@ -2,7 +2,7 @@
 
 The model name picks the behaviour:
 - any other name: streams REPLY in small chunks, then a finish reason and usage;
-- "echo": streams the last user message back, 3 characters a chunk;
+- "echo": streams the last user message back, 3 characters a chunk ("slow-echo": slowly);
 - "decline": streams the sentence the system message asks for when the passages do
   not answer (`reply with exactly: "…"`), as a model that declines would;
 - "fail-500": answers HTTP 500 before any token;
@@ -64,14 +64,14 @@ class Handler(BaseHTTPRequestHandler):
                 500, {"error": {"message": "upstream exploded", "type": "server_error"}}
             )
         text = REPLY
-        if model == "echo":
+        if model in ("echo", "slow-echo"):
             text = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
         elif model == "decline":
             system = body["messages"][0]["content"]
             text = re.search(r'reply with exactly: "(.*?)"', system, re.S).group(1)
         pieces = (
             [text[i : i + 3] for i in range(0, len(text), 3)]
-            if model == "echo"
+            if model in ("echo", "slow-echo")
             else (re.findall(r"\S+\s*", text))
         )
         if not body.get("stream"):

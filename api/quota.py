@@ -1,0 +1,59 @@
+"""Daily message quotas kept in the database, so restarts and workers share one count."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from models import QuotaDaily, db
+
+
+def today() -> date:
+    """Return the current UTC day, the span of a daily quota."""
+    return datetime.now(UTC).date()
+
+
+def take(key_id: int, quota: int, day: date | None = None) -> bool:
+    """Count one message for the key today if it is under quota; tell whether it was.
+
+    One statement: an insert of the day's row, or an increment guarded by `used <
+    quota`. PostgreSQL locks the row and SQLite serialises writers, so concurrent
+    requests in any number of workers let exactly `quota` through.
+    """
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    table = QuotaDaily.__table__
+    assert isinstance(table, Table)
+    statement = (
+        insert(table)
+        .values(key_id=key_id, day=day or today(), used=1)
+        .on_conflict_do_update(
+            index_elements=["key_id", "day"],
+            set_={"used": table.c.used + 1},
+            where=table.c.used < quota,
+        )
+        .returning(table.c.used)
+    )
+    used = db.session.execute(statement).scalar_one_or_none()
+    db.session.commit()
+    return used is not None
+
+
+def used_today(key_id: int) -> int:
+    """Return how many messages the key has sent today."""
+    row = db.session.get(QuotaDaily, (key_id, today()))
+    return row.used if row is not None else 0
+
+
+def shared_memory_warning(storage_uri: str, workers: int) -> str | None:
+    """Return a loud warning when several workers would each keep their own memory:// limits."""
+    if not str(storage_uri).startswith("memory://") or workers <= 1:
+        return None
+    return (
+        f"WARNING: RATELIMIT_STORAGE_URI is memory:// with {workers} workers: each worker "
+        f"counts per-minute limits on its own, so a key or an IP gets up to {workers} times "
+        "its limit. Set RATELIMIT_STORAGE_URI=redis://... to share them (daily quotas are "
+        "kept in the database and are exact either way)."
+    )
