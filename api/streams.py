@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import queue
 import threading
@@ -96,7 +97,9 @@ def _relay(
                 stream.close()
                 items.put(_DONE)
 
-    worker = threading.Thread(target=work, name="docent-stream", daemon=True)
+    # A copy of the request's context, so the answer's model and tokens reach its log line.
+    context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(work,), name="docent-stream", daemon=True)
     worker.start()
     try:
         while True:

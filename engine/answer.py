@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+import logs
 from engine import events
 from engine.prices import cost_micros, dollars
 from engine.prompt import build_messages
@@ -265,6 +266,7 @@ def record_usage(
     latency_ms: int,
 ) -> None:
     """Add one model call to the day's aggregate row (an upsert, safe under concurrency)."""
+    logs.note(model=model, input_tokens=input_tokens, output_tokens=output_tokens)
     values = {
         "bot_id": bot_id,
         "key_id": key_id or 0,
