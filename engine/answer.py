@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 import logs
 from engine import events
@@ -49,37 +51,52 @@ def prepare_turn(
 ) -> Turn:
     """Find or start the conversation and commit the visitor's message."""
     session_id = session_id or new_session_id()
-    conversation = db.session.execute(
-        db.select(Conversation).where(
-            Conversation.bot_id == bot.id, Conversation.session_id == session_id
-        )
-    ).scalar_one_or_none()
-    if conversation is None:
-        conversation = Conversation(
-            bot_id=bot.id,
-            session_id=session_id,
-            key_id=key_id,
-            name=question[:80],
-            preview=question[:200],
-            message_count=0,
-            total_tokens=0,
-        )
-        db.session.add(conversation)
-    conversation.message_count += 1
-    conversation.last_at = utcnow()
+    conversation_id = _conversation_id(bot.id, session_id, key_id, question)
+    # Counters move in SQL: several servers may add to one conversation at once.
+    db.session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(message_count=Conversation.message_count + 1, last_at=utcnow())
+    )
     db.session.add(
-        Message(conversation=conversation, role="user", content=question, status="complete")
+        Message(conversation_id=conversation_id, role="user", content=question, status="complete")
     )
     db.session.commit()
     return Turn(
         bot_id=bot.id,
-        conversation_id=conversation.id,
+        conversation_id=conversation_id,
         session_id=session_id,
         key_id=key_id,
         question=question,
         assistant_id=uuid.uuid4().hex,
         history=history,
     )
+
+
+def _conversation_id(bot_id: int, session_id: str, key_id: int | None, question: str) -> int:
+    """Return the conversation's id, starting it if new (two first messages may race)."""
+    find = db.select(Conversation.id).where(
+        Conversation.bot_id == bot_id, Conversation.session_id == session_id
+    )
+    found = db.session.scalar(find)
+    if found is not None:
+        return found
+    conversation = Conversation(
+        bot_id=bot_id,
+        session_id=session_id,
+        key_id=key_id,
+        name=question[:80],
+        preview=question[:200],
+        message_count=0,
+        total_tokens=0,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(conversation)
+        return conversation.id
+    except IntegrityError:
+        # Another request (maybe on another server) started it first.
+        return db.session.scalar(find)
 
 
 def stored_history(conversation_id: int, before_seq: int | None = None) -> list[dict[str, str]]:
@@ -187,7 +204,6 @@ def _finish(
         messages, content, usage, effective_model(bot), bool(parts) or status != "failed"
     )
     latency = int((time.monotonic() - started) * 1000)
-    conversation = db.session.get(Conversation, turn.conversation_id)
     db.session.add(
         Message(
             id=turn.assistant_id,
@@ -204,10 +220,15 @@ def _finish(
             latency_ms=latency,
         )
     )
-    if conversation is not None:
-        conversation.message_count += 1
-        conversation.total_tokens += input_tokens + output_tokens
-        conversation.last_at = utcnow()
+    db.session.execute(
+        update(Conversation)
+        .where(Conversation.id == turn.conversation_id)
+        .values(
+            message_count=Conversation.message_count + 1,
+            total_tokens=Conversation.total_tokens + input_tokens + output_tokens,
+            last_at=utcnow(),
+        )
+    )
     if messages:
         record_usage(bot.id, turn.key_id, model, input_tokens, output_tokens, cost, latency)
     db.session.commit()
