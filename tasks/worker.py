@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -11,6 +14,19 @@ from flask.cli import with_appcontext
 import logs
 from tasks import ledger
 from tasks.queue import queue_of
+
+ALIVE = "worker.alive"  # touched every 15 s; compose's health check reads its age
+
+
+def _keep_alive(path: Path) -> None:
+    """Touch path every 15 seconds from a thread, so a health check can see the worker."""
+
+    def beat() -> None:
+        while True:
+            path.touch()
+            time.sleep(15)
+
+    threading.Thread(target=beat, name="docent-worker-alive", daemon=True).start()
 
 
 @click.command("worker")
@@ -29,12 +45,13 @@ def worker_command(threads: int | None, periodic: bool) -> None:
             f"DOCENT_QUEUE_URL={queue.url} runs tasks inside the web process; "
             "set it to sqlite:///path or redis://host to use a worker."
         )
-    logs.configure(json_lines=True)
+    logs.configure(json_lines=True, names=("docent", "huey"))
     logging.getLogger("docent.tasks").info(
         "worker started", extra={"queue": queue.url.split("@")[-1]}
     )
     # Tasks a killed worker left behind are sent again before new work starts.
     ledger.recover()
+    _keep_alive(Path(current_app.instance_path) / ALIVE)
     consumer = queue.huey.create_consumer(
         workers=threads or int(current_app.config["TASK_WORKERS"]),
         periodic=periodic,
