@@ -403,6 +403,43 @@ def paths() -> dict[str, Any]:
                 errors=(400, 401, 403, 404),
             )
         },
+        **health_paths(),
+    }
+
+
+def health_paths() -> dict[str, Any]:
+    """The process and readiness checks a load balancer polls (no key, no limits)."""
+    state = {"type": "string", "enum": ["ok", "unavailable"]}
+    ready = {
+        "type": "object",
+        "properties": {
+            "status": state,
+            "checks": {
+                "type": "object",
+                "properties": {"database": state, "limiter": state},
+            },
+        },
+    }
+    return {
+        "/healthz": {
+            "get": op(
+                "The process is up",
+                "Operations",
+                ok({"type": "object", "properties": {"status": {"const": "ok"}}}),
+                public=True,
+                errors=(),
+            )
+        },
+        "/readyz": {
+            "get": op(
+                "The database and the limiter storage answer (503 when either does not)",
+                "Operations",
+                ok(ready),
+                public=True,
+                errors=(),
+            )
+            | {"responses": {"200": ok(ready), "503": ok(ready, "Not ready")}},
+        },
     }
 
 
@@ -438,6 +475,7 @@ def document() -> dict[str, Any]:
                 "Documents",
                 "Chat sessions",
                 "Reference",
+                "Operations",
             )
         ],
         "paths": paths(),
