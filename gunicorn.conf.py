@@ -25,6 +25,8 @@ def when_ready(server: object) -> None:
     """Mark uploads that a stopped server left half-processed, with no task, as failed."""
     import knowledge
     from app import create_app
+    from models import db
 
     with create_app().app_context():
         knowledge.mark_interrupted()
+        db.engine.dispose()  # the master serves nothing: it keeps no connection
