@@ -1,4 +1,4 @@
-"""The task queue: durable rows, retries with backoff, permanent failures, recovery, periodic jobs."""
+"""The task queue: durable rows, retries, permanent failures, recovery, periodic jobs."""
 
 from __future__ import annotations
 
@@ -209,3 +209,9 @@ def test_url_import_in_the_background_retries_a_failing_site(ctx):
         server.shutdown()
         server.server_close()
         time.sleep(0)
+
+
+def test_worker_refuses_an_in_process_queue(runner):
+    result = runner.invoke(args=["worker"])
+    assert result.exit_code == 1
+    assert "DOCENT_QUEUE_URL=memory:// runs tasks inside the web process" in result.output
