@@ -215,3 +215,25 @@ def test_worker_refuses_an_in_process_queue(runner):
     result = runner.invoke(args=["worker"])
     assert result.exit_code == 1
     assert "DOCENT_QUEUE_URL=memory:// runs tasks inside the web process" in result.output
+
+
+def test_tasks_travel_through_redis(config):
+    from app import create_app
+    from tests.test_limits import REDIS_URL, _redis_reason
+
+    reason = _redis_reason()
+    if reason:
+        pytest.skip(reason)
+    config["QUEUE_URL"] = REDIS_URL
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        queue = tasks.queue_of(app)
+        huey = queue.huey
+        while huey.dequeue() is not None:  # a previous run's leftovers
+            pass
+        task = tasks.enqueue("test.flaky", {"tag": "redis", "fail": 0})
+        assert row(task.id).status == "queued" and huey.pending_count() == 1
+        huey.execute(huey.dequeue())  # what a `flask worker` thread does
+        assert row(task.id).status == "done" and calls["redis"] == 1
+        db.engine.dispose()
