@@ -51,7 +51,7 @@ def start_file(document: Document, fmt: str, data: bytes, title: str | None) -> 
     """Queue the parsing and storing of an upload whose row says "processing"."""
     return tasks.enqueue(
         "ingest_document",
-        {"document_id": document.id, "fmt": fmt, "title": title},
+        {"document_id": document.id, "fmt": fmt, "title": title, "hash": document.content_hash},
         payload=data,
         bot_id=document.bot_id,
     )
@@ -91,9 +91,11 @@ def ingest_document(task: Task) -> None:
     from knowledge.ingest import finish_file
 
     document = _document(task)
+    args: dict[str, Any] = task.args
     if document is None or task.payload is None:
         return  # deleted while it waited
-    args: dict[str, Any] = task.args
+    if args.get("hash") and document.content_hash != args["hash"]:
+        return  # a newer upload of the same file replaced this one while it waited
     finish_file(document, args["fmt"], task.payload, args.get("title"), _Progress(document.id))
 
 
