@@ -12,7 +12,7 @@ RUN pip install --no-cache-dir --python /opt/venv/bin/python -r /tmp/requirement
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 docent \
     && mkdir /data && chown docent:docent /data \
-    && pip uninstall --yes --quiet pip setuptools wheel 2>/dev/null || true
+    && pip uninstall --yes --quiet pip setuptools wheel
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=docent:docent . /app
