@@ -133,8 +133,14 @@ def _end(response: Response) -> Response:
     return response
 
 
+def _forget(exc: BaseException | None) -> None:
+    """Drop the request's fields from its thread (stream threads keep their own copy)."""
+    _fields.set(None)
+
+
 def init_app(app: Flask) -> None:
     """Give every request an id (sent back as X-Request-Id) and one log line."""
     # First of all before-request hooks, so a request the limiter refuses has an id too.
     app.before_request_funcs.setdefault(None, []).insert(0, _begin)
     app.after_request(_end)
+    app.teardown_request(_forget)
