@@ -51,13 +51,14 @@ def prepare_turn(
 ) -> Turn:
     """Find or start the conversation and commit the visitor's message."""
     session_id = session_id or new_session_id()
-    conversation_id = _conversation_id(bot.id, session_id, key_id, question)
-    # Counters move in SQL: several servers may add to one conversation at once.
-    db.session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(message_count=Conversation.message_count + 1, last_at=utcnow())
-    )
+    conversation_id, started = _conversation_id(bot.id, session_id, key_id, question)
+    if not started:
+        # Counters move in SQL: several servers may add to one conversation at once.
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(message_count=Conversation.message_count + 1, last_at=utcnow())
+        )
     db.session.add(
         Message(conversation_id=conversation_id, role="user", content=question, status="complete")
     )
@@ -73,30 +74,36 @@ def prepare_turn(
     )
 
 
-def _conversation_id(bot_id: int, session_id: str, key_id: int | None, question: str) -> int:
-    """Return the conversation's id, starting it if new (two first messages may race)."""
+def _conversation_id(
+    bot_id: int, session_id: str, key_id: int | None, question: str
+) -> tuple[int, bool]:
+    """Return the conversation's id and whether this question started it.
+
+    Two first messages of one session may race (on one server or two): the loser of
+    the insert finds the winner's row.
+    """
     find = db.select(Conversation.id).where(
         Conversation.bot_id == bot_id, Conversation.session_id == session_id
     )
     found = db.session.scalar(find)
     if found is not None:
-        return found
+        return found, False
     conversation = Conversation(
         bot_id=bot_id,
         session_id=session_id,
         key_id=key_id,
         name=question[:80],
         preview=question[:200],
-        message_count=0,
+        message_count=1,
         total_tokens=0,
+        last_at=utcnow(),
     )
     try:
         with db.session.begin_nested():
             db.session.add(conversation)
-        return conversation.id
+        return conversation.id, True
     except IntegrityError:
-        # Another request (maybe on another server) started it first.
-        return db.session.scalar(find)
+        return db.session.scalar(find), False
 
 
 def stored_history(conversation_id: int, before_seq: int | None = None) -> list[dict[str, str]]:
