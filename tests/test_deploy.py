@@ -129,9 +129,14 @@ def _demo_routes(monkeypatch, config, demo: str | None) -> tuple[int, list[str]]
         monkeypatch.delenv("DOCENT_DEMO", raising=False)
     else:
         monkeypatch.setenv("DOCENT_DEMO", demo)
+    from models import db
+
     app = create_app(config)
     rules = [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/demo")]
-    return app.test_client().get("/demo/").status_code, rules
+    status = app.test_client().get("/demo/").status_code
+    with app.app_context():
+        db.engine.dispose()
+    return status, rules
 
 
 @pytest.mark.xfail(strict=True, reason="demo gating lands with the security change")

@@ -44,7 +44,12 @@ def test_readyz_reports_only_its_checks(client):
     assert response.json == {"status": "ok", "checks": {"database": "ok", "limiter": "ok"}}
 
 
-def test_health_routes_are_exempt_from_limits(config, build):
+def test_health_routes_are_exempt_from_limits(config, build, monkeypatch):
+    from extensions import limiter
+
+    # Default limits stick to the shared Limiter once set: give them back afterwards.
+    manager = limiter.limit_manager
+    monkeypatch.setattr(manager, "_default_limits", list(manager._default_limits))
     config["RATELIMIT_DEFAULT"] = "2/minute"
     client = build().test_client()
     assert {client.get(path).status_code for path in ["/healthz", "/readyz"] * 10} == {200}

@@ -115,6 +115,8 @@ def test_immediate_mode_runs_at_enqueue(config, app):
     with immediate.app_context():
         task = tasks.enqueue("test.flaky", {"tag": "now", "fail": 0})
         assert row(task.id).status == "done" and calls["now"] == 1
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_periodic_jobs_register_and_run_once_per_minute(ctx):
@@ -236,4 +238,5 @@ def test_tasks_travel_through_redis(config):
         assert row(task.id).status == "queued" and huey.pending_count() == 1
         huey.execute(huey.dequeue())  # what a `flask worker` thread does
         assert row(task.id).status == "done" and calls["redis"] == 1
+        db.session.remove()
         db.engine.dispose()
