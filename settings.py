@@ -109,6 +109,43 @@ RULES = [
         lambda v: v in ("json", "text"),
         "DOCENT_LOG_FORMAT must be json or text.",
     ),
+    # Knowledge settings declared where they are read; checked here when set.
+    Rule(
+        "MAX_DOCUMENT_BYTES",
+        _whole,
+        lambda v: v > 0,
+        "DOCENT_MAX_DOCUMENT_BYTES must be a positive number of bytes.",
+    ),
+    Rule(
+        "URL_MAX_BYTES",
+        _whole,
+        lambda v: v > 0,
+        "DOCENT_URL_MAX_BYTES must be a positive number of bytes.",
+    ),
+    Rule(
+        "URL_TIMEOUT",
+        float,
+        lambda v: v > 0,
+        "DOCENT_URL_TIMEOUT must be a positive number of seconds.",
+    ),
+    Rule(
+        "CHUNK_TOKENS",
+        _whole,
+        lambda v: 50 <= v <= 8000,
+        "DOCENT_CHUNK_TOKENS must be a whole number of tokens from 50 to 8000.",
+    ),
+    Rule(
+        "CHUNK_OVERLAP",
+        _whole,
+        lambda v: v >= 0,
+        "DOCENT_CHUNK_OVERLAP must be a whole number of tokens, 0 or more.",
+    ),
+    Rule(
+        "DASHBOARD_BACKGROUND_BYTES",
+        _whole,
+        lambda v: v >= 0,
+        "DOCENT_DASHBOARD_BACKGROUND_BYTES must be a whole number of bytes, 0 or more.",
+    ),
     Rule(
         "DB_POOL_SIZE",
         _whole,

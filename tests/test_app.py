@@ -112,6 +112,10 @@ def test_migrations_build_the_models_schema(tmp_path):
         ({"DB_POOL_SIZE": 0}, "DOCENT_DB_POOL_SIZE must be"),
         ({"DB_MAX_OVERFLOW": -1}, "DOCENT_DB_MAX_OVERFLOW must be"),
         ({"DB_POOL_TIMEOUT": 0}, "DOCENT_DB_POOL_TIMEOUT must be"),
+        ({"MAX_DOCUMENT_BYTES": -1}, "DOCENT_MAX_DOCUMENT_BYTES must be"),
+        ({"URL_TIMEOUT": "soon"}, "DOCENT_URL_TIMEOUT must be"),
+        ({"CHUNK_TOKENS": 10}, "DOCENT_CHUNK_TOKENS must be"),
+        ({"DASHBOARD_BACKGROUND_BYTES": "big"}, "DOCENT_DASHBOARD_BACKGROUND_BYTES must be"),
     ],
 )
 def test_bad_production_settings_fail_at_start(tmp_path, overrides, message):
