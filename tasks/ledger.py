@@ -16,10 +16,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from models import Task, db, utcnow
-from tasks.registry import Spec, handlers
+from tasks.registry import Spec, handlers, periodic
 
 log = logging.getLogger("docent.tasks")
 ACTIVE = ("queued", "running")
@@ -169,6 +169,22 @@ def recover() -> int:
     if resent:
         log.warning("recovered %d task(s) whose worker or message was lost", resent)
     return resent
+
+
+@periodic("purge-finished-tasks", hour="4", minute="17")
+def purge_finished(done_days: int = 7, failed_days: int = 30) -> int:
+    """Delete task rows finished long ago (failed ones stay on the dashboard for a month)."""
+    now = utcnow()
+    result = db.session.execute(
+        delete(Task).where(
+            or_(
+                and_(Task.status == "done", Task.finished_at < now - timedelta(days=done_days)),
+                and_(Task.status == "failed", Task.finished_at < now - timedelta(days=failed_days)),
+            )
+        )
+    )
+    db.session.commit()
+    return result.rowcount or 0
 
 
 def wait_idle(timeout: float | None = None) -> bool:

@@ -240,3 +240,34 @@ def test_tasks_travel_through_redis(config):
         assert row(task.id).status == "done" and calls["redis"] == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_finished_tasks_are_purged_on_a_schedule(ctx):
+    from datetime import datetime
+
+    from tasks.queue import AppQueue
+
+    now = utcnow()
+    for status, days in [("done", 8), ("done", 1), ("failed", 8), ("failed", 31), ("queued", 40)]:
+        db.session.add(
+            Task(
+                name="test.flaky",
+                args={"tag": f"{status}-{days}"},
+                status=status,
+                finished_at=now - timedelta(days=days),
+                lease_until=now + timedelta(hours=1),
+            )
+        )
+    db.session.commit()
+    huey = AppQueue(ctx).huey
+    [purge] = [
+        t
+        for t in huey.read_periodic(datetime(2026, 12, 1, 4, 17))
+        if t.name == "docent.periodic.purge-finished-tasks"
+    ]
+    huey.execute(purge)
+    db.session.expire_all()
+    left = {t.args["tag"] for t in db.session.scalars(select(Task))}
+    assert left == {"done-1", "failed-8", "queued-40"}
+    db.session.execute(Task.__table__.update().values(status="done"))
+    db.session.commit()
