@@ -4,17 +4,27 @@ import multiprocessing
 import os
 from typing import Any
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+# Loopback by default (a proxy in front); containers set GUNICORN_BIND=0.0.0.0:5000.
+bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '5000')}"
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count())))
+# Limits kept in process memory are only exact within one process: one worker (its
+# threads carry the concurrency) unless the limits live in Redis.
+shared_limits = not os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory")
+workers = int(
+    os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count()) if shared_limits else 1)
+)
 # Each open stream holds a thread (plus one for its answer); size for concurrent visitors.
 threads = int(os.environ.get("GUNICORN_THREADS", "64"))
 # Streams may stay open for minutes; keep-alive pings keep proxies from cutting them.
 timeout = 120
 graceful_timeout = 30
-accesslog = "-"
+# Docent writes its own JSON line per request (logs.py); GUNICORN_ACCESS_LOG=- adds
+# gunicorn's access log with this format.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 # The path without its query string: `?api_key=` must never reach a log.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# A proxy's X-Forwarded-* headers are read by the app (DOCENT_TRUSTED_PROXIES), not here.
+forwarded_allow_ips = "127.0.0.1"
 
 
 def when_ready(server: Any) -> None:

@@ -10,6 +10,7 @@ from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+import logs
 from api import preview, quota
 from api.errors import (
     InvalidApiKey,
@@ -88,6 +89,7 @@ def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
         key.last_used_at = now
         db.session.commit()
     g.cors_origin = origin if origin and key.origins else None
+    logs.note(key_id=key.id, bot_id=key.bot_id)
     return Caller(key=key, bot=key.bot, origin=origin)
 
 

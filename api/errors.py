@@ -121,8 +121,11 @@ def keep_headers(error: HTTPException, response: Response) -> Response:
 
 
 def retry_after_only_on_429(response: Response) -> Response:
-    """Drop Retry-After from responses that are not a 429 (Flask-Limiter adds it to all)."""
-    if response.status_code != 429:
+    """Drop Retry-After where no retry is asked for (Flask-Limiter adds it to every response).
+
+    A 429 says when the limit resets; a 503 says when the busy database may answer.
+    """
+    if response.status_code not in (429, 503):
         response.headers.pop("Retry-After", None)
     return response
 

@@ -277,7 +277,10 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "A public http(s) page to import.",
             }
         },
-        {"api_key": KEY_IN_BODY},
+        {
+            "api_key": KEY_IN_BODY,
+            "background": {**BOOL, "description": "Import on the task queue: 202 processing."},
+        },
     ),
     "DocumentUpload": obj(
         {

@@ -13,9 +13,10 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from engine.prices import cost_micros
 from engine.prompt import build_messages
@@ -58,17 +59,18 @@ class Draft:
         db.session.close()
 
 
-def mark(conversation: Conversation, assistant_id: str) -> None:
-    """Note on the conversation that its answer assistant_id is being written."""
-    conversation.pending_id = assistant_id
-    conversation.pending_text = ""
-    conversation.pending_at = utcnow()
+def marked(assistant_id: str) -> dict[str, Any]:
+    """Return the columns that note on a conversation that answer assistant_id is being written."""
+    return {"pending_id": assistant_id, "pending_text": "", "pending_at": utcnow()}
 
 
-def unmark(conversation: Conversation, assistant_id: str) -> None:
-    """Clear the conversation's mark if it is this answer's (the answer is being stored)."""
-    if conversation.pending_id == assistant_id:
-        conversation.pending_id = conversation.pending_text = conversation.pending_at = None
+def unmarked(assistant_id: str) -> dict[str, Any]:
+    """Return SQL values that clear the conversation's mark if it is this answer's."""
+    mine = Conversation.pending_id == assistant_id
+    return {
+        name: case((mine, None), else_=getattr(Conversation, name))
+        for name in ("pending_id", "pending_text", "pending_at")
+    }
 
 
 def reconcile(older_than: float | None = None) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, update
 
 from models import Webhook, WebhookDelivery, WebhookEvent, db, utcnow
 from services.webhooks import drop_orphan_events
+from tasks import periodic
 
 USER_AGENT = "Docent-Webhooks/1.0"
 MAX_ERROR = 500
@@ -224,3 +225,9 @@ def start_poller(app: Flask) -> threading.Event:
     threading.Thread(target=loop, name="docent-webhook-poller", daemon=True).start()
     app.extensions["docent_webhook_poller"] = stop
     return stop
+
+
+@periodic("deliver-webhooks")
+def deliver_webhooks_job() -> dict[str, int]:
+    """Deliver what the outbox owes, every minute, from whichever worker's turn it is."""
+    return deliver_due_webhooks()

@@ -60,6 +60,10 @@ def config(tmp_path: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         # Demo pages are off unless a test turns them on, as in production.
         "DEMO": False,
+        # Queued tasks run on a thread of the test process; tests/test_production.py
+        # runs a real `flask worker` on SQLite.
+        "QUEUE_URL": "memory://",
+        "TASK_RETRY_SECONDS": 0.1,
     }
 
 

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -247,6 +247,20 @@ def test_cli_delivers(app, client, auth, bot, receiver, runner):
     result = runner.invoke(args=["webhooks", "deliver"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"delivered": 1, "retrying": 0, "failed": 0}
+    assert len(receiver.hits) == 1
+
+
+def test_the_task_queue_delivers_every_minute(app, client, auth, bot, receiver):
+    from tasks.registry import periodics
+
+    job = periodics["deliver-webhooks"]
+    minutes = [datetime(2026, 12, 1, 0, 0) + timedelta(minutes=m) for m in range(0, 1440, 7)]
+    assert all(job.schedule(minute) for minute in minutes)  # due every minute
+    subscribe(client, auth, receiver.url, ["lead.created"])
+    with app.app_context():
+        emit_event(bot, "lead.created", {"bot_id": bot})
+        db.session.commit()
+        assert job.run() == {"delivered": 1, "retrying": 0, "failed": 0}
     assert len(receiver.hits) == 1
 
 
