@@ -13,6 +13,8 @@ from models import db
 PG_VECTOR = "tsv"
 COLUMNS = "c.id, c.document_id, c.title, c.heading, c.content, c.url, c.page, c.anchor"
 _STATS_TTL = 300.0
+# BM25 column weights: a word in the title or a heading says more than one in the body.
+TITLE_WEIGHT, HEADING_WEIGHT = 4.0, 2.0
 _stats: dict[tuple[str, str], tuple[float, int]] = {}
 _totals: dict[str, tuple[float, int, int]] = {}
 
@@ -42,18 +44,25 @@ def total_chunks() -> int:
     return total
 
 
-def doc_freq(word: str) -> int:
-    """Return how many chunks contain word (after the database's own stemming)."""
-    key = (_key(), word)
+def doc_freq(word: str, bot_id: int | None = None) -> int:
+    """Return how many chunks (of one bot, or all) contain word, after the database's stemming."""
+    key = (_key(), word, bot_id)
     cached = _stats.get(key)
     if cached and time.monotonic() - cached[0] < _STATS_TTL:
         return cached[1]
+    only = "" if bot_id is None else " AND c.bot_id = :b"
     if dialect() == "postgresql":
-        sql = f"SELECT count(*) FROM chunks WHERE {PG_VECTOR} @@ plainto_tsquery('english', :w)"
+        sql = (
+            f"SELECT count(*) FROM chunks c WHERE {PG_VECTOR} @@ plainto_tsquery('english', :w)"
+            + only
+        )
     else:
-        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w"
+        sql = (
+            "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH :w" + only
+        )
         word = f'"{word}"'
-    count = db.session.scalar(text(sql), {"w": word}) or 0
+    count = db.session.scalar(text(sql), {"w": word, "b": bot_id}) or 0
     if len(_stats) > 50_000:
         _stats.clear()
     _stats[key] = (time.monotonic(), count)
@@ -61,23 +70,29 @@ def doc_freq(word: str) -> int:
 
 
 def candidates(bot_id: int, words: list[str], limit: int) -> list[Any]:
-    """Return up to limit of the bot's chunks containing any of words, best ranked first."""
+    """Return up to limit of the bot's chunks holding any of words, best first, with a rank.
+
+    `rank` is the database's own relevance, higher is better: FTS5's BM25 (title and
+    heading weighted above the body) on SQLite, ts_rank on PostgreSQL.
+    """
     if not words:
         return []
     if dialect() == "postgresql":
         query = " | ".join(words)
         sql = (
-            f"SELECT {COLUMNS} FROM chunks c, to_tsquery('english', :q) query "
+            f"SELECT {COLUMNS}, ts_rank({PG_VECTOR}, query, 1) AS rank "
+            f"FROM chunks c, to_tsquery('english', :q) query "
             f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ query "
-            f"ORDER BY ts_rank({PG_VECTOR}, query, 1) DESC, c.id LIMIT :n"
+            "ORDER BY rank DESC, c.id LIMIT :n"
         )
         params = {"q": query, "bot": bot_id, "n": limit}
     else:
         match = " OR ".join(f'"{w}"' for w in words)
         sql = (
-            f"SELECT {COLUMNS} FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+            f"SELECT {COLUMNS}, -bm25(chunks_fts, {TITLE_WEIGHT}, {HEADING_WEIGHT}, 1.0) AS rank "
+            "FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
             "WHERE chunks_fts MATCH :m AND c.bot_id = :bot "
-            "ORDER BY bm25(chunks_fts, 4.0, 2.0, 1.0), c.id LIMIT :n"
+            "ORDER BY rank DESC, c.id LIMIT :n"
         )
         params = {"m": match, "bot": bot_id, "n": limit}
     return list(db.session.execute(text(sql), params))

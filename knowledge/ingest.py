@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select, update
 
 from knowledge import background
 from knowledge.chunking import DEFAULT_BUDGET, DEFAULT_OVERLAP, Piece, chunk_sections
-from knowledge.embeddings import embed_or_none
+from knowledge.embeddings import embed_for_storage
 from knowledge.errors import IngestError
 from knowledge.fetch import fetch
 from knowledge.parsers import CONTENT_TYPES, detect_format, parse
@@ -111,7 +111,7 @@ def store(
     document: Document, pieces: list[Piece], progress: Callable[[float], None] | None = None
 ) -> None:
     """Replace the document's chunks with pieces, in the caller's transaction."""
-    vectors = embed_or_none([f"{document.title}\n{p.heading}\n{p.content}" for p in pieces])
+    vectors = embed_for_storage([f"{document.title}\n{p.heading}\n{p.content}" for p in pieces])
     if progress:
         progress(0.9)
     db.session.execute(

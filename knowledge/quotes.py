@@ -9,7 +9,7 @@ from knowledge.chunking import split_sentences
 from knowledge.terms import query_words, stem, stems_of
 
 if TYPE_CHECKING:
-    from knowledge.retrieval import Passage
+    from knowledge.passages import Passage
 
 
 @dataclass
@@ -23,7 +23,8 @@ class Quote:
 
 def best_sentences(query: str, passages: list[Passage], n: int = 3) -> list[Quote]:
     """Return up to n sentences that share the most (rare) words with the query, best first."""
-    wanted = {stem(w) for w in query_words(query)}
+    language = passages[0].language if passages else "en"
+    wanted = {stem(w, language) for w in query_words(query, language)}
     if not wanted or not passages:
         return []
     weights: dict[str, float] = {}
@@ -33,13 +34,13 @@ def best_sentences(query: str, passages: list[Passage], n: int = 3) -> list[Quot
     found: list[Quote] = []
     seen: set[str] = set()
     for rank, passage in enumerate(passages):
-        label = set(stems_of(f"{passage.title} {passage.heading}"))
+        label = set(stems_of(f"{passage.title} {passage.heading}", language))
         for position, sentence in enumerate(split_sentences(passage.content)):
             key = sentence.strip().lower()
             if key in seen:  # chunk overlap repeats sentences
                 continue
             seen.add(key)
-            stems = set(stems_of(sentence))
+            stems = set(stems_of(sentence, language))
             hits = sum(weights.get(s, 1.0) for s in wanted & stems)
             if not hits:
                 continue
