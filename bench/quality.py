@@ -135,10 +135,12 @@ def main() -> None:
                 hits[2] += 1 / rank if rank else 0.0
                 hits[3] += 1
                 stats["answered"] += found.confident
-                if len(item) > 2:
+                fact = questions.FACTS.get(question)
+                if fact:
                     answer = compose(question, found.passages) if found.confident else ""
                     stats["facts"] += 1
-                    stats["fact"] += bool(re.search(item[2], answer, re.I))
+                    # Case matters for options (-n is not -N); not for words.
+                    stats["fact"] += bool(re.search(fact, answer))
             per_corpus.append((kind, len(pages), hits))
             for name, asked in (
                 ("unrelated", questions.UNRELATED),
