@@ -15,7 +15,7 @@ COLUMNS = "c.id, c.document_id, c.title, c.heading, c.content, c.url, c.page, c.
 _STATS_TTL = 300.0
 # BM25 column weights: a word in the title or a heading says more than one in the body.
 TITLE_WEIGHT, HEADING_WEIGHT = 4.0, 2.0
-_stats: dict[tuple[str, str], tuple[float, int]] = {}
+_stats: dict[tuple, tuple[float, int]] = {}
 _totals: dict[str, tuple[float, int, int]] = {}
 
 
@@ -44,9 +44,13 @@ def total_chunks() -> int:
     return total
 
 
-def doc_freq(word: str, bot_id: int | None = None) -> int:
-    """Return how many chunks (of one bot, or all) contain word, after the database's stemming."""
-    key = (_key(), word, bot_id)
+def doc_freq(word: str, bot_id: int | None = None, stamp: tuple = ()) -> int:
+    """Return how many chunks (of one bot, or all) contain word, after the database's stemming.
+
+    Counts are cached; pass the bot's version stamp so that a change of its documents
+    makes the next count fresh.
+    """
+    key = (_key(), word, bot_id, stamp)
     cached = _stats.get(key)
     if cached and time.monotonic() - cached[0] < _STATS_TTL:
         return cached[1]

@@ -19,7 +19,8 @@ _STOPWORDS = {
     thanks thank possible way ways""",
     "fr": """a à afin ai aie aient ainsi alors as au aucun aucune aujourd auprès aussi autre autres
     aux avec avez avoir avons c ça car ce ceci cela celle celles celui ces cet cette ceux chaque
-    chez comme comment d dans de des dois doit donc dont du elle elles en encore est et étaient
+    chez combien comme comment d dans de des dois doit donc dont du elle elles en encore est et
+    étaient
     était été être eu eux fait faire faut il ils j je jusqu l la le les leur leurs lui m ma mais me
     même mes moi mon n ne ni nos notre nous on ont ou où par parce pas pendant peu peut peuvent
     peux plus pour pourquoi pouvez puis puisque qu quand que quel quelle quelles quels qui quoi s

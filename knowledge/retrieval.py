@@ -58,7 +58,8 @@ def db_scalar(sql: str, bot_id: int) -> object:
 def _weights(bot_id: int, words: list[str], language: str) -> tuple[dict[str, float], dict]:
     sql = "SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE bot_id = :b"
     total = int(db_scalar(sql, bot_id) or 0)
-    freqs = {w: fulltext.doc_freq(w, bot_id) for w in words}
+    stamp = vectors.version(bot_id)
+    freqs = {w: fulltext.doc_freq(w, bot_id, stamp) for w in words}
     weights: dict[str, float] = {}
     for w in words:
         if freqs[w]:
