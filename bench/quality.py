@@ -25,12 +25,29 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench import corpora, questions  # noqa: E402
-from bench.calibrate import fit_confidence, fit_ranking  # noqa: E402
 from engine.providers import compose  # noqa: E402
 from knowledge import add_text  # noqa: E402
-from knowledge.embeddings import embed_local  # noqa: E402
-from knowledge.retrieval import retrieve  # noqa: E402
 from knowledge.tokens import count_tokens  # noqa: E402
+
+try:
+    from knowledge.embeddings import embed_local
+    from knowledge.retrieval import retrieve
+except ImportError:  # an earlier Docent, measured for the "before" figures
+    from types import SimpleNamespace
+
+    from knowledge.retrieval import search
+
+    def embed_local(texts: list[str]) -> None:
+        """Stand in for the local model that earlier versions do not have."""
+
+    def retrieve(bot_id: int, query: str, limit: int = 5) -> SimpleNamespace:
+        """Adapt search(): an empty list was its "don't know"."""
+        passages = search(bot_id, query, limit)
+        return SimpleNamespace(
+            passages=passages, confident=bool(passages), features=[], candidates=[]
+        )
+
+
 from models import Bot, db  # noqa: E402
 
 SETS = {"reference": questions.REFERENCE, "guide": questions.GUIDE, "faq": questions.FAQ}
@@ -174,6 +191,8 @@ def main() -> None:
             print(f"fact in answer  {stats['fact'] / stats['facts']:.3f} of offline answers")
         print(f"ingestion       {total_bytes / 1e6 / total_time:.2f} MB/s with embeddings")
         if args.calibrate:
+            from bench.calibrate import fit_confidence, fit_ranking
+
             fit_ranking(ranking)
             fit_confidence(samples)
         queries = [q for kind in bots for q, *_ in SETS[kind]]

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.passages import coverage
-from knowledge.terms import stems_of
+from knowledge.passages import coverage, label_stems
 
 RRF_K = 60
 NAMES = ["rrf", "bm25", "cosine", "coverage", "label_cosine", "label_coverage"]
@@ -24,7 +23,7 @@ COEF = np.array([10.0, 0.5, 0.5, 0.3, 0.5, 0.3])
 
 def label_coverage(row: Any, weights: dict[str, float], language: str) -> float:
     """Return the weighted share of query stems in a chunk's title and headings."""
-    label = set(stems_of(f"{row.title or ''} {row.heading or ''}", language))
+    label = label_stems(row.title or "", row.heading or "", language)
     total = sum(weights.values())
     return sum(w for s, w in weights.items() if s in label) / total if total else 0.0
 

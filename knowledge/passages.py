@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from knowledge.terms import stems_of
@@ -73,15 +75,24 @@ def passage_from_row(
     )
 
 
+@lru_cache(maxsize=2048)  # a few MB: the candidates of recent questions
+def stem_counts(text: str, language: str) -> tuple[Counter[str], int]:
+    """Return how often each stem occurs in text, and its length in words (cached)."""
+    stems = stems_of(text, language)
+    return Counter(stems), len(stems)
+
+
+@lru_cache(maxsize=20_000)
+def label_stems(title: str, heading: str, language: str) -> frozenset[str]:
+    """Return the stems of a chunk's title and headings (cached)."""
+    return frozenset(stems_of(f"{title} {heading}", language))
+
+
 def coverage(row: Any, weights: dict[str, float], language: str = "en") -> float:
     """Return the weighted share of query stems in a chunk, with BM25 term saturation."""
-    body = stems_of(row.content, language)
-    label = set(stems_of(f"{row.title or ''} {row.heading or ''}", language))
-    counts: dict[str, int] = {}
-    for s in body:
-        if s in weights:
-            counts[s] = counts.get(s, 0) + 1
-    norm = 1 - B + B * len(body) / AVG_WORDS
+    counts, length = stem_counts(row.content, language)
+    label = label_stems(row.title or "", row.heading or "", language)
+    norm = 1 - B + B * length / AVG_WORDS
     total = sum(weights.values())
     got = 0.0
     for s, weight in weights.items():

@@ -10,9 +10,12 @@ fallback were fitted on the tuning half of bench/quality.py, never on its held-o
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import text
 
@@ -151,8 +154,29 @@ def _dense(bot_id: int, query: str, rows: dict[int, Any]) -> tuple[dict, dict]:
     ids = list(rows)
     labels = [f"{rows[c].title or ''}\n{rows[c].heading or ''}" for c in ids]
     local_query = vector if model == embeddings.LOCAL_MODEL else embeddings.embed_local([query])[0]
-    label_sims = embeddings.embed_local(labels) @ local_query if ids else []
+    label_sims = _label_vectors(labels) @ local_query if ids else []
     return similarity, {c: float(s) for c, s in zip(ids, label_sims, strict=True)}
+
+
+_labels: OrderedDict[str, np.ndarray] = OrderedDict()
+_labels_lock = threading.Lock()
+LABEL_CACHE = 10_000  # 1 kB each
+
+
+def _label_vectors(labels: list[str]) -> np.ndarray:
+    """Return local-model vectors for titles and headings, embedding only unseen ones."""
+    with _labels_lock:
+        known = {label: _labels[label] for label in labels if label in _labels}
+    fresh = list(dict.fromkeys(label for label in labels if label not in known))
+    if fresh:
+        for label, vector in zip(fresh, embeddings.embed_local(fresh), strict=True):
+            known[label] = vector
+        with _labels_lock:
+            for label in fresh:
+                _labels[label] = known[label]
+            while len(_labels) > LABEL_CACHE:
+                _labels.popitem(last=False)
+    return np.vstack([known[label] for label in labels])
 
 
 def search(bot_id: int, query: str, limit: int = 5) -> list[Passage]:
