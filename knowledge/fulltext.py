@@ -13,10 +13,13 @@ from models import db
 PG_VECTOR = "tsv"
 COLUMNS = "c.id, c.document_id, c.title, c.heading, c.content, c.url, c.page, c.anchor"
 _STATS_TTL = 300.0
+# Beyond this many chunks a word's count for one bot is estimated (see doc_freq).
+COUNT_CAP = 500
 # BM25 column weights: a word in the title or a heading says more than one in the body.
 TITLE_WEIGHT, HEADING_WEIGHT = 4.0, 2.0
 _stats: dict[tuple, tuple[float, int]] = {}
-_totals: dict[str, tuple[float, int, int]] = {}
+_totals: dict[str, tuple[float, int]] = {}
+_TOTAL_TTL = 10.0  # only scales estimates for very common words
 
 
 def dialect() -> str:
@@ -29,19 +32,20 @@ def _key() -> str:
 
 
 def total_chunks() -> int:
-    """Return how many chunks exist (all bots), cached until chunks change."""
+    """Return about how many chunks exist (all bots), refreshed every few seconds."""
     key = _key()
-    stamp = db.session.execute(text("SELECT max(id), min(id) FROM chunks")).one()
-    version = hash(tuple(stamp))
     cached = _totals.get(key)
-    if cached and cached[1] == version and time.monotonic() - cached[0] < _STATS_TTL:
-        return cached[2]
+    if cached and time.monotonic() - cached[0] < _TOTAL_TTL:
+        return cached[1]
     total = db.session.scalar(text("SELECT count(*) FROM chunks")) or 0
-    _totals[key] = (time.monotonic(), version, total)
-    # New chunks change frequencies too: forget them with the total.
-    for stale in [k for k in _stats if k[0] == key]:
-        del _stats[stale]
+    _totals[key] = (time.monotonic(), total)
     return total
+
+
+def bot_chunks(bot_id: int) -> int:
+    """Return how many chunks a bot has, from its documents' counts."""
+    sql = "SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE bot_id = :b"
+    return int(db.session.scalar(text(sql), {"b": bot_id}) or 0)
 
 
 def doc_freq(word: str, bot_id: int | None = None, stamp: tuple = ()) -> int:
@@ -56,17 +60,25 @@ def doc_freq(word: str, bot_id: int | None = None, stamp: tuple = ()) -> int:
         return cached[1]
     only = "" if bot_id is None else " AND c.bot_id = :b"
     if dialect() == "postgresql":
-        sql = (
-            f"SELECT count(*) FROM chunks c WHERE {PG_VECTOR} @@ plainto_tsquery('english', :w)"
-            + only
-        )
+        match = f"{PG_VECTOR} @@ plainto_tsquery('english', :w)"
+        inner = f"SELECT 1 FROM chunks c WHERE {match}{only}"
+        everywhere = f"SELECT count(*) FROM chunks c WHERE {match}"
     else:
-        sql = (
-            "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+        # CROSS JOIN keeps SQLite from scanning the bot's chunks and matching each one.
+        inner = (
+            "SELECT 1 FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
             "WHERE chunks_fts MATCH :w" + only
         )
+        everywhere = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w"
         word = f'"{word}"'
-    count = db.session.scalar(text(sql), {"w": word, "b": bot_id}) or 0
+    params = {"w": word, "b": bot_id, "cap": COUNT_CAP}
+    count = db.session.scalar(text(f"SELECT count(*) FROM ({inner} LIMIT :cap) t"), params) or 0
+    if count >= COUNT_CAP and bot_id is not None:
+        # A very common word: estimate from the index's own count (instant) and the
+        # bot's share of all chunks, rather than count thousands of rows every time.
+        total = db.session.scalar(text(everywhere), params) or 0
+        share = bot_chunks(bot_id) / max(total_chunks(), 1)
+        count = max(COUNT_CAP, round(total * min(share, 1.0)))
     if len(_stats) > 50_000:
         _stats.clear()
     _stats[key] = (time.monotonic(), count)
@@ -94,7 +106,7 @@ def candidates(bot_id: int, words: list[str], limit: int) -> list[Any]:
         match = " OR ".join(f'"{w}"' for w in words)
         sql = (
             f"SELECT {COLUMNS}, -bm25(chunks_fts, {TITLE_WEIGHT}, {HEADING_WEIGHT}, 1.0) AS rank "
-            "FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+            "FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
             "WHERE chunks_fts MATCH :m AND c.bot_id = :bot "
             "ORDER BY rank DESC, c.id LIMIT :n"
         )

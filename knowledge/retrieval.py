@@ -59,8 +59,7 @@ def db_scalar(sql: str, bot_id: int) -> object:
 
 
 def _weights(bot_id: int, words: list[str], language: str) -> tuple[dict[str, float], dict]:
-    sql = "SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE bot_id = :b"
-    total = int(db_scalar(sql, bot_id) or 0)
+    total = fulltext.bot_chunks(bot_id)
     stamp = vectors.version(bot_id)
     freqs = {w: fulltext.doc_freq(w, bot_id, stamp) for w in words}
     weights: dict[str, float] = {}
@@ -105,7 +104,8 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
         rows, lexical_rank, similarity, label_similarity, weights, language
     )
     fused = fusion.scores(table)
-    order = sorted(range(len(ids)), key=lambda i: (-fused[i], ids[i]))
+    # Best fused score first; ties go to the older chunk.
+    order = [int(i) for i in np.lexsort((np.array(ids), -fused))]
     top = table[order[0]]
     names = fusion.NAMES
     result.features = [
