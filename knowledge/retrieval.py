@@ -1,10 +1,9 @@
 """Find a bot's passages for a question: BM25 and embeddings fused, with a confidence.
 
 Full text (the database's own BM25) and the nearest vectors each propose candidates;
-every candidate is then scored on three signals: the database's BM25 rank, the cosine
-similarity of its vector, and the weighted share of the question's words it holds.
-The weights of that sum and of the confidence that decides between answering and the
-fallback were fitted on the tuning half of bench/quality.py, never on its held-out half.
+knowledge/fusion.py ranks them on six signals and knowledge/confidence.py decides
+between answering and the fallback. Both were fitted on the tuning half of
+bench/quality.py, never on its held-out half.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from knowledge.languages import normalise
 from knowledge.passages import Passage, passage_from_row
 from knowledge.quotes import Quote, best_sentences
 from knowledge.terms import idf, query_words, stem
+from models import db
 
 __all__ = ["Passage", "Quote", "Retrieval", "best_sentences", "retrieve", "search"]
 log = logging.getLogger(__name__)
@@ -48,14 +48,10 @@ class Retrieval:
 
 def bot_language(bot_id: int) -> str:
     """Return the language code of a bot's documents."""
-    value = db_scalar("SELECT language FROM bots WHERE id = :b", bot_id)
+    value = db.session.execute(
+        text("SELECT language FROM bots WHERE id = :b"), {"b": bot_id}
+    ).scalar()
     return normalise(value)
-
-
-def db_scalar(sql: str, bot_id: int) -> object:
-    from models import db
-
-    return db.session.execute(text(sql), {"b": bot_id}).scalar()
 
 
 def _weights(bot_id: int, words: list[str], language: str) -> tuple[dict[str, float], dict]:
