@@ -48,41 +48,55 @@ def bot_chunks(bot_id: int) -> int:
     return int(db.session.scalar(text(sql), {"b": bot_id}) or 0)
 
 
-def doc_freq(word: str, bot_id: int | None = None, stamp: tuple = ()) -> int:
-    """Return how many chunks (of one bot, or all) contain word, after the database's stemming.
-
-    Counts are cached; pass the bot's version stamp so that a change of its documents
-    makes the next count fresh.
-    """
-    key = (_key(), word, bot_id, stamp)
-    cached = _stats.get(key)
-    if cached and time.monotonic() - cached[0] < _STATS_TTL:
-        return cached[1]
-    only = "" if bot_id is None else " AND c.bot_id = :b"
+def _match(i: int) -> tuple[str, str]:
+    """Return SQL counting word :w{i} among one bot's chunks (capped) and among all."""
     if dialect() == "postgresql":
-        match = f"{PG_VECTOR} @@ plainto_tsquery('english', :w)"
-        inner = f"SELECT 1 FROM chunks c WHERE {match}{only}"
-        everywhere = f"SELECT count(*) FROM chunks c WHERE {match}"
-    else:
-        # CROSS JOIN keeps SQLite from scanning the bot's chunks and matching each one.
-        inner = (
-            "SELECT 1 FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
-            "WHERE chunks_fts MATCH :w" + only
+        match = f"{PG_VECTOR} @@ plainto_tsquery('english', :w{i})"
+        return (
+            f"SELECT 1 FROM chunks c WHERE {match} AND c.bot_id = :b",
+            f"SELECT count(*) FROM chunks c WHERE {match}",
         )
-        everywhere = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w"
-        word = f'"{word}"'
-    params = {"w": word, "b": bot_id, "cap": COUNT_CAP}
-    count = db.session.scalar(text(f"SELECT count(*) FROM ({inner} LIMIT :cap) t"), params) or 0
-    if count >= COUNT_CAP and bot_id is not None:
-        # A very common word: estimate from the index's own count (instant) and the
-        # bot's share of all chunks, rather than count thousands of rows every time.
-        total = db.session.scalar(text(everywhere), params) or 0
-        share = bot_chunks(bot_id) / max(total_chunks(), 1)
-        count = max(COUNT_CAP, round(total * min(share, 1.0)))
+    # CROSS JOIN keeps SQLite from scanning the bot's chunks and matching each one.
+    return (
+        "SELECT 1 FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
+        f"WHERE chunks_fts MATCH :w{i} AND c.bot_id = :b",
+        f"SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w{i}",
+    )
+
+
+def doc_freqs(words: list[str], bot_id: int, stamp: tuple, bot_total: int) -> dict[str, int]:
+    """Return how many of a bot's chunks contain each word, after the database's stemming.
+
+    Counts are cached under the bot's version stamp, so a change of its documents makes
+    the next count fresh. Uncached words are counted in one round trip; a word in more
+    than COUNT_CAP chunks is estimated from the index's own count and the bot's share.
+    """
+    now = time.monotonic()
+    found: dict[str, int] = {}
+    for word in words:
+        cached = _stats.get((_key(), word, bot_id, stamp))
+        if cached and now - cached[0] < _STATS_TTL:
+            found[word] = cached[1]
+    missing = [w for w in dict.fromkeys(words) if w not in found]
+    if not missing:
+        return found
+    params: dict[str, Any] = {"b": bot_id, "cap": COUNT_CAP}
+    for i, word in enumerate(missing):
+        params[f"w{i}"] = word if dialect() == "postgresql" else f'"{word}"'
+    parts = [f"SELECT count(*) FROM ({_match(i)[0]} LIMIT :cap) t{i}" for i in range(len(missing))]
+    counts = [r[0] for r in db.session.execute(text(" UNION ALL ".join(parts)), params)]
+    common = [i for i, n in enumerate(counts) if n >= COUNT_CAP]
+    if common:
+        sql = " UNION ALL ".join(_match(i)[1] for i in common)
+        share = min(bot_total / max(total_chunks(), 1), 1.0)
+        for i, (everywhere,) in zip(common, db.session.execute(text(sql), params), strict=True):
+            counts[i] = max(COUNT_CAP, round(everywhere * share))
     if len(_stats) > 50_000:
         _stats.clear()
-    _stats[key] = (time.monotonic(), count)
-    return count
+    for word, count in zip(missing, counts, strict=True):
+        _stats[(_key(), word, bot_id, stamp)] = (now, count)
+        found[word] = count
+    return found
 
 
 def candidates(bot_id: int, words: list[str], limit: int) -> list[Any]:

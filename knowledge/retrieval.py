@@ -46,23 +46,40 @@ class Retrieval:
     candidates: list[tuple[int, list[float]]] = field(default_factory=list)
 
 
+@dataclass
+class _Bot:
+    language: str
+    stamp: tuple  # changes whenever the bot's chunks do (vectors.version)
+    chunks: int
+
+
+def _bot(bot_id: int) -> _Bot:
+    """Read the bot's language, version stamp and chunk count in one round trip."""
+    row = db.session.execute(
+        text(
+            "SELECT b.language, count(d.id), max(d.id), max(d.updated_at), "
+            "coalesce(sum(d.chunk_count), 0) FROM bots b LEFT JOIN documents d "
+            "ON d.bot_id = b.id WHERE b.id = :b GROUP BY b.language"
+        ),
+        {"b": bot_id},
+    ).first()
+    if row is None:
+        return _Bot("en", (), 0)
+    return _Bot(normalise(row[0]), vectors.stamp_of(row[1:4]), int(row[4]))
+
+
 def bot_language(bot_id: int) -> str:
     """Return the language code of a bot's documents."""
-    value = db.session.execute(
-        text("SELECT language FROM bots WHERE id = :b"), {"b": bot_id}
-    ).scalar()
-    return normalise(value)
+    return _bot(bot_id).language
 
 
-def _weights(bot_id: int, words: list[str], language: str) -> tuple[dict[str, float], dict]:
-    total = fulltext.bot_chunks(bot_id)
-    stamp = vectors.version(bot_id)
-    freqs = {w: fulltext.doc_freq(w, bot_id, stamp) for w in words}
+def _weights(bot: _Bot, bot_id: int, words: list[str]) -> tuple[dict[str, float], dict]:
+    freqs = fulltext.doc_freqs(words, bot_id, bot.stamp, bot.chunks)
     weights: dict[str, float] = {}
     for w in words:
         if freqs[w]:
-            s = stem(w, language)
-            weights[s] = max(weights.get(s, 0.0), idf(freqs[w], total))
+            s = stem(w, bot.language)
+            weights[s] = max(weights.get(s, 0.0), idf(freqs[w], bot.chunks))
     return weights, freqs
 
 
@@ -72,12 +89,13 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
     At most per_document passages come from one document, so the sources show the
     different pages that may answer rather than one page several times.
     """
-    language = bot_language(bot_id)
+    bot = _bot(bot_id)
+    language = bot.language
     words = query_words(query, language)
     result = Retrieval(language=language)
     if not words or limit <= 0:
         return result
-    weights, freqs = _weights(bot_id, words, language)
+    weights, freqs = _weights(bot, bot_id, words)
     # A word no passage holds cannot rank passages, but it still counts against the
     # question's coverage: weigh it like the question's rarest known word.
     unknown = [stem(w, language) for w in words if not freqs[w]]
@@ -93,7 +111,7 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
         budget += freqs[w]
     rows = {r.id: r for r in fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4))}
     lexical_rank = {cid: i for i, cid in enumerate(rows)}
-    similarity, label_similarity = _dense(bot_id, query, rows)
+    similarity, label_similarity = _dense(bot_id, query, rows, bot.stamp)
     if not rows:
         return result
     ids, table = fusion.features(
@@ -131,14 +149,14 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
     return result
 
 
-def _dense(bot_id: int, query: str, rows: dict[int, Any]) -> tuple[dict, dict]:
+def _dense(bot_id: int, query: str, rows: dict[int, Any], stamp: tuple) -> tuple[dict, dict]:
     """Add the nearest chunks to rows; return their similarities, and their labels'."""
     try:
         vector = embeddings.embed([query])[0]
         model = embeddings.model_name()
         fill = embeddings.embed_local if model == embeddings.LOCAL_MODEL else None
         cache_mb = int(current_app.config.get("VECTOR_CACHE_MB", vectors.DEFAULT_CACHE_MB))
-        near = vectors.nearest(bot_id, vector, CANDIDATES, model, fill, cache_mb)
+        near = vectors.nearest(bot_id, vector, CANDIDATES, model, fill, cache_mb, stamp)
     except Exception as exc:  # noqa: BLE001 - full text alone still answers
         log.warning("dense retrieval failed, using full text only: %s", exc)
         return {}, {}

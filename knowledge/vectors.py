@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +42,11 @@ def version(bot_id: int) -> tuple:
         text("SELECT count(*), max(id), max(updated_at) FROM documents WHERE bot_id = :b"),
         {"b": bot_id},
     ).one()
+    return stamp_of(row)
+
+
+def stamp_of(row: Sequence[object]) -> tuple:
+    """Return the version stamp for (document count, max id, max updated_at)."""
     return tuple(str(v) for v in row)
 
 
@@ -88,10 +93,11 @@ def nearest(
     model: str,
     fill: Callable[[list[str]], np.ndarray] | None = None,
     cache_mb: int = DEFAULT_CACHE_MB,
+    stamp: tuple | None = None,
 ) -> list[tuple[int, float]]:
     """Return (chunk_id, cosine similarity) of the bot's nearest chunks, best first."""
     key = (str(db.engine.url), bot_id, model)
-    stamp = version(bot_id)
+    stamp = stamp if stamp is not None else version(bot_id)
     with _lock:
         index = _indexes.get(key)
         if index is not None:
