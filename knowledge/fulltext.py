@@ -64,6 +64,19 @@ def _match(i: int) -> tuple[str, str]:
     )
 
 
+def _global_counts(words: list[str], which: list[int], params: dict[str, Any]) -> list[int]:
+    """Return how many chunks of all bots hold each chosen word (cached a few minutes)."""
+    now = time.monotonic()
+    known = {i: _stats.get((_key(), words[i], None, ())) for i in which}
+    fresh = [i for i, hit in known.items() if not hit or now - hit[0] >= _STATS_TTL]
+    if fresh:
+        sql = " UNION ALL ".join(_match(i)[1] for i in fresh)
+        for i, (count,) in zip(fresh, db.session.execute(text(sql), params), strict=True):
+            known[i] = (now, count)
+            _stats[(_key(), words[i], None, ())] = known[i]
+    return [known[i][1] for i in which]  # type: ignore[index]
+
+
 def doc_freqs(words: list[str], bot_id: int, stamp: tuple, bot_total: int) -> dict[str, int]:
     """Return how many of a bot's chunks contain each word, after the database's stemming.
 
@@ -87,9 +100,8 @@ def doc_freqs(words: list[str], bot_id: int, stamp: tuple, bot_total: int) -> di
     counts = [r[0] for r in db.session.execute(text(" UNION ALL ".join(parts)), params)]
     common = [i for i, n in enumerate(counts) if n >= COUNT_CAP]
     if common:
-        sql = " UNION ALL ".join(_match(i)[1] for i in common)
         share = min(bot_total / max(total_chunks(), 1), 1.0)
-        for i, (everywhere,) in zip(common, db.session.execute(text(sql), params), strict=True):
+        for i, everywhere in zip(common, _global_counts(missing, common, params), strict=True):
             counts[i] = max(COUNT_CAP, round(everywhere * share))
     if len(_stats) > 50_000:
         _stats.clear()
