@@ -54,11 +54,7 @@ def _load(
     bot_id: int, stamp: tuple, width: int, fill: Callable[[list[str]], np.ndarray] | None
 ) -> _Index:
     rows = db.session.execute(
-        text(
-            "SELECT id, title, heading, content, embedding FROM chunks "
-            "WHERE bot_id = :b ORDER BY id"
-        ),
-        {"b": bot_id},
+        text("SELECT id, embedding FROM chunks WHERE bot_id = :b ORDER BY id"), {"b": bot_id}
     ).all()
     matrix = np.zeros((len(rows), width), np.float32)
     keep = np.zeros(len(rows), bool)
@@ -72,9 +68,17 @@ def _load(
             missing.append(i)
     if missing and fill is not None:
         # Chunks stored before vectors existed, or by another model: embed them here.
-        texts = [f"{rows[i].title}\n{rows[i].heading}\n{rows[i].content}" for i in missing]
-        matrix[missing] = fill(texts)
-        keep[missing] = True
+        for start in range(0, len(missing), 500):
+            batch = missing[start : start + 500]
+            marks = ", ".join(str(int(rows[i].id)) for i in batch)
+            texts = {
+                r.id: f"{r.title}\n{r.heading}\n{r.content}"
+                for r in db.session.execute(
+                    text(f"SELECT id, title, heading, content FROM chunks WHERE id IN ({marks})")
+                )
+            }
+            matrix[batch] = fill([texts.get(rows[i].id, "") for i in batch])
+            keep[batch] = True
     ids = np.array([r.id for r in rows], dtype=np.int64)[keep]
     return _Index(version=stamp, ids=ids, matrix=np.ascontiguousarray(matrix[keep]))
 
