@@ -110,6 +110,7 @@ def main() -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = args.database or f"sqlite:///{tmp}/quality.db"
     db.init_app(app)
     stats = {"r1": 0, "r5": 0, "mrr": 0.0, "n": 0, "answered": 0, "fact": 0, "facts": 0}
+    stats.update(given=0, given_fact=0)
     refused = {"unrelated": [0, 0], "look-alike": [0, 0]}
     samples: list[tuple[list[float], int]] = []  # tuning confidence features and labels
     ranking: list[list[tuple[int, bool, list[float]]]] = []  # tuning candidates
@@ -156,9 +157,12 @@ def main() -> None:
                 fact = questions.FACTS.get(question)
                 if fact:
                     answer = compose(question, found.passages) if found.confident else ""
-                    stats["facts"] += 1
                     # Case matters for options (-n is not -N); not for words.
-                    stats["fact"] += bool(re.search(fact, answer))
+                    hit = bool(re.search(fact, answer))
+                    stats["facts"] += 1
+                    stats["fact"] += hit
+                    stats["given"] += found.confident
+                    stats["given_fact"] += hit
             per_corpus.append((kind, len(pages), hits))
             for name, asked in (
                 ("unrelated", questions.UNRELATED),
@@ -189,7 +193,10 @@ def main() -> None:
         for name, (ok, asked) in refused.items():
             print(f"refused         {ok}/{asked} {name} questions ({ok / max(asked, 1):.3f})")
         if stats["facts"]:
-            print(f"fact in answer  {stats['fact'] / stats['facts']:.3f} of offline answers")
+            print(
+                f"fact in answer  {stats['fact'] / stats['facts']:.3f} of questions with a fact; "
+                f"{stats['given_fact'] / max(stats['given'], 1):.3f} of the offline answers given"
+            )
         print(
             f"ingestion       {total_bytes / 1e6 / total_time:.2f} MB/s with embeddings "
             f"({total_bytes / 1e6 / total_cpu:.2f} MB per CPU second of this process)"
