@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from knowledge.terms import stem
 from models import db
 
 # The stored, GIN-indexed column that models.POSTGRES_SEARCH_DDL adds to chunks.
@@ -48,10 +49,36 @@ def bot_chunks(bot_id: int) -> int:
     return int(db.session.scalar(text(sql), {"b": bot_id}) or 0)
 
 
-def _match(i: int) -> tuple[str, str]:
-    """Return SQL counting word :w{i} among one bot's chunks (capped) and among all."""
+PREFIX_MIN = 4  # shorter stems match too many words as prefixes ("art" -> "article")
+
+
+def _term(i: int, word: str, language: str, params: dict[str, Any]) -> str:
+    """Return the match expression for word i, adding its parameters.
+
+    The index stems with English Porter rules. The word itself is matched as the index
+    stems it, and its Snowball stem in the bot's language and the word as prefixes,
+    which find the forms that Porter cut differently ("embed" is "emb" to Porter,
+    "embedding" is "embed") and the words of other languages ("remboursé" finds
+    "rembours", stored for "remboursements").
+    """
+    # The word itself as a prefix too: Snowball makes "embed" "emb", too short to use.
+    prefixes = [p for p in dict.fromkeys((stem(word, language), word)) if len(p) >= PREFIX_MIN]
     if dialect() == "postgresql":
-        match = f"{PG_VECTOR} @@ plainto_tsquery('english', :w{i})"
+        params[f"w{i}"] = word
+        english = f"plainto_tsquery('english', :w{i})"
+        if not prefixes:
+            return english
+        params[f"p{i}"] = " | ".join(f"{p}:*" for p in prefixes)
+        return f"({english} || to_tsquery('simple', :p{i}))"
+    params[f"w{i}"] = " OR ".join([f'"{word}"', *(f'"{p}"*' for p in prefixes)])
+    return f":w{i}"
+
+
+def _match(i: int, word: str, language: str, params: dict[str, Any]) -> tuple[str, str]:
+    """Return SQL counting word i among one bot's chunks (capped) and among all."""
+    term = _term(i, word, language, params)
+    if dialect() == "postgresql":
+        match = f"{PG_VECTOR} @@ {term}"
         return (
             f"SELECT 1 FROM chunks c WHERE {match} AND c.bot_id = :b",
             f"SELECT count(*) FROM chunks c WHERE {match}",
@@ -59,25 +86,29 @@ def _match(i: int) -> tuple[str, str]:
     # CROSS JOIN keeps SQLite from scanning the bot's chunks and matching each one.
     return (
         "SELECT 1 FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
-        f"WHERE chunks_fts MATCH :w{i} AND c.bot_id = :b",
-        f"SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w{i}",
+        f"WHERE chunks_fts MATCH {term} AND c.bot_id = :b",
+        f"SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH {term}",
     )
 
 
-def _global_counts(words: list[str], which: list[int], params: dict[str, Any]) -> list[int]:
+def _global_counts(
+    words: list[str], which: list[int], params: dict[str, Any], language: str
+) -> list[int]:
     """Return how many chunks of all bots hold each chosen word (cached a few minutes)."""
     now = time.monotonic()
-    known = {i: _stats.get((_key(), words[i], None, ())) for i in which}
+    known = {i: _stats.get((_key(), words[i], None, (language,))) for i in which}
     fresh = [i for i, hit in known.items() if not hit or now - hit[0] >= _STATS_TTL]
     if fresh:
-        sql = " UNION ALL ".join(_match(i)[1] for i in fresh)
+        sql = " UNION ALL ".join(_match(i, words[i], language, params)[1] for i in fresh)
         for i, (count,) in zip(fresh, db.session.execute(text(sql), params), strict=True):
             known[i] = (now, count)
-            _stats[(_key(), words[i], None, ())] = known[i]
+            _stats[(_key(), words[i], None, (language,))] = known[i]
     return [known[i][1] for i in which]  # type: ignore[index]
 
 
-def doc_freqs(words: list[str], bot_id: int, stamp: tuple, bot_total: int) -> dict[str, int]:
+def doc_freqs(
+    words: list[str], bot_id: int, stamp: tuple, bot_total: int, language: str = "en"
+) -> dict[str, int]:
     """Return how many of a bot's chunks contain each word, after the database's stemming.
 
     Counts are cached under the bot's version stamp, so a change of its documents makes
@@ -94,14 +125,16 @@ def doc_freqs(words: list[str], bot_id: int, stamp: tuple, bot_total: int) -> di
     if not missing:
         return found
     params: dict[str, Any] = {"b": bot_id, "cap": COUNT_CAP}
-    for i, word in enumerate(missing):
-        params[f"w{i}"] = word if dialect() == "postgresql" else f'"{word}"'
-    parts = [f"SELECT count(*) FROM ({_match(i)[0]} LIMIT :cap) t{i}" for i in range(len(missing))]
+    parts = [
+        f"SELECT count(*) FROM ({_match(i, word, language, params)[0]} LIMIT :cap) t{i}"
+        for i, word in enumerate(missing)
+    ]
     counts = [r[0] for r in db.session.execute(text(" UNION ALL ".join(parts)), params)]
     common = [i for i, n in enumerate(counts) if n >= COUNT_CAP]
     if common:
         share = min(bot_total / max(total_chunks(), 1), 1.0)
-        for i, everywhere in zip(common, _global_counts(missing, common, params), strict=True):
+        everywhere_counts = _global_counts(missing, common, params, language)
+        for i, everywhere in zip(common, everywhere_counts, strict=True):
             counts[i] = max(COUNT_CAP, round(everywhere * share))
     if len(_stats) > 50_000:
         _stats.clear()
@@ -111,7 +144,7 @@ def doc_freqs(words: list[str], bot_id: int, stamp: tuple, bot_total: int) -> di
     return found
 
 
-def candidates(bot_id: int, words: list[str], limit: int) -> list[Any]:
+def candidates(bot_id: int, words: list[str], limit: int, language: str = "en") -> list[Any]:
     """Return up to limit of the bot's chunks holding any of words, best first, with a rank.
 
     `rank` is the database's own relevance, higher is better: FTS5's BM25 (title and
@@ -119,24 +152,23 @@ def candidates(bot_id: int, words: list[str], limit: int) -> list[Any]:
     """
     if not words:
         return []
+    params: dict[str, Any] = {"bot": bot_id, "n": limit}
+    terms = [_term(i, word, language, params) for i, word in enumerate(words)]
     if dialect() == "postgresql":
-        query = " | ".join(words)
         sql = (
-            f"SELECT {COLUMNS}, ts_rank({PG_VECTOR}, query, 1) AS rank "
-            f"FROM chunks c, to_tsquery('english', :q) query "
-            f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ query "
+            f"SELECT {COLUMNS}, ts_rank({PG_VECTOR}, q.query, 1) AS rank "
+            f"FROM chunks c, (SELECT {' || '.join(terms)} AS query) q "
+            f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ q.query "
             "ORDER BY rank DESC, c.id LIMIT :n"
         )
-        params = {"q": query, "bot": bot_id, "n": limit}
     else:
-        match = " OR ".join(f'"{w}"' for w in words)
+        params["m"] = " OR ".join(f"({params[t[1:]]})" for t in terms)
         sql = (
             f"SELECT {COLUMNS}, -bm25(chunks_fts, {TITLE_WEIGHT}, {HEADING_WEIGHT}, 1.0) AS rank "
             "FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
             "WHERE chunks_fts MATCH :m AND c.bot_id = :bot "
             "ORDER BY rank DESC, c.id LIMIT :n"
         )
-        params = {"m": match, "bot": bot_id, "n": limit}
     return list(db.session.execute(text(sql), params))
 
 

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from knowledge.chunking import split_sentences
 from knowledge.terms import query_words, stem, stems_of
 
@@ -24,6 +26,7 @@ CODE_RE = re.compile(r"[‘'`\"]-{1,2}[\w-]+|(?<!\w)--?[a-zA-Z][\w-]*|`[^`]+`|\b
 # A line that only names options or code, like "‘-i’ ‘--ignore-case’".
 TERM_RE = re.compile(r"^(?:[‘'`\"]?-{0,2}[\w.=\[\]<>/-]+[’'`\"]?[ ,]*){1,4}$")
 W_WORDS, W_COSINE, CODE_BONUS = 0.6, 0.4, 0.2
+SAME = 0.9  # cosine above which two sentences say the same thing
 
 
 @dataclass
@@ -51,14 +54,15 @@ def _units(content: str) -> list[str]:
     return units
 
 
-def _cosines(query: str, sentences: list[str]) -> list[float]:
+def _vectors(query: str, sentences: list[str]) -> tuple[np.ndarray | None, list[float]]:
+    """Return the sentences' vectors and their cosine to the query (None, zeros offline)."""
     try:
         from knowledge.embeddings import embed_local
 
         vectors = embed_local([query, *sentences])
     except Exception:  # noqa: BLE001 - words alone still pick a sentence
-        return [0.0] * len(sentences)
-    return [float(v) for v in vectors[1:] @ vectors[0]]
+        return None, [0.0] * len(sentences)
+    return vectors[1:], [float(v) for v in vectors[1:] @ vectors[0]]
 
 
 def best_sentences(query: str, passages: list[Passage], n: int = 3) -> list[Quote]:
@@ -87,9 +91,11 @@ def best_sentences(query: str, passages: list[Passage], n: int = 3) -> list[Quot
             found.append((sentence, passage, hits / total, rank, position))
     if not found:
         return []
-    cosines = _cosines(query, [f[0] for f in found])
+    vectors, cosines = _vectors(query, [f[0] for f in found])
     quotes = []
-    for (sentence, passage, share, rank, position), cosine in zip(found, cosines, strict=True):
+    for row, ((sentence, passage, share, rank, position), cosine) in enumerate(
+        zip(found, cosines, strict=True)
+    ):
         if share <= 0 and cosine < 0.3:
             continue
         score = W_WORDS * share + W_COSINE * max(cosine, 0.0)
@@ -101,6 +107,16 @@ def best_sentences(query: str, passages: list[Passage], n: int = 3) -> list[Quot
         score *= (0.5 + 0.5 * passage.score) * (
             1.0 - 0.08 * min(rank, 5) - 0.005 * min(position, 10)
         )
-        quotes.append(Quote(sentence, passage, round(score, 4)))
-    quotes.sort(key=lambda q: q.score, reverse=True)
-    return quotes[:n]
+        quotes.append((Quote(sentence, passage, round(score, 4)), row))
+    quotes.sort(key=lambda q: q[0].score, reverse=True)
+    chosen: list[tuple[Quote, int]] = []
+    for quote, row in quotes:
+        # Two documents often say the same thing: quote it once, and say something else.
+        if vectors is not None and any(
+            float(vectors[row] @ vectors[other]) > SAME for _, other in chosen
+        ):
+            continue
+        chosen.append((quote, row))
+        if len(chosen) == n:
+            break
+    return [quote for quote, _ in chosen]

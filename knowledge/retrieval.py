@@ -74,7 +74,7 @@ def bot_language(bot_id: int) -> str:
 
 
 def _weights(bot: _Bot, bot_id: int, words: list[str]) -> tuple[dict[str, float], dict]:
-    freqs = fulltext.doc_freqs(words, bot_id, bot.stamp, bot.chunks)
+    freqs = fulltext.doc_freqs(words, bot_id, bot.stamp, bot.chunks, bot.language)
     weights: dict[str, float] = {}
     for w in words:
         if freqs[w]:
@@ -109,7 +109,8 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
             break
         chosen.append(w)
         budget += freqs[w]
-    rows = {r.id: r for r in fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4))}
+    found = fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4), language)
+    rows = {r.id: r for r in found}
     lexical_rank = {cid: i for i, cid in enumerate(rows)}
     similarity, label_similarity = _dense(bot_id, query, rows, bot.stamp)
     if not rows:
