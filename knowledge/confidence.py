@@ -14,12 +14,12 @@ from typing import Any
 NAMES = ["coverage", "cosine", "best_coverage", "best_cosine", "unknown"]
 # Fitted by `bench/quality.py --calibrate` on the tuning questions.
 COEF = {
-    "bias": -6.464,
-    "coverage": 6.842,
-    "cosine": 1.815,
-    "best_coverage": -2.264,
-    "best_cosine": 13.602,
-    "unknown": -8.492,
+    "bias": -6.786,
+    "coverage": 8.943,
+    "cosine": 2.740,
+    "best_coverage": -3.841,
+    "best_cosine": 13.239,
+    "unknown": -8.491,
 }
 THRESHOLD = 0.5
 

@@ -18,7 +18,7 @@ from knowledge.passages import coverage, label_stems
 RRF_K = 60
 NAMES = ["rrf", "bm25", "cosine", "coverage", "label_cosine", "label_coverage"]
 # Fitted by `bench/quality.py --calibrate` on the tuning questions.
-COEF = np.array([10.0, 0.5, 0.5, 0.3, 0.5, 0.3])
+COEF = np.array([0.0, 0.625, 0.5, 0.6, 0.5, 0.3])
 
 
 def label_coverage(row: Any, weights: dict[str, float], language: str) -> float:
