@@ -70,6 +70,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         TRUSTED_PROXIES=0,
         # How many passages go into a prompt, and the token budget for history.
         CONTEXT_PASSAGES=5,
+        # Embeddings model on the OpenAI-compatible server; unset: the built-in local model.
+        EMBEDDINGS_MODEL=None,
+        # Memory for cached vector indexes across bots, in MB (least recently used go first).
+        VECTOR_CACHE_MB=256,
+        # Calibrated probability above which a bot answers rather than giving its fallback.
+        RETRIEVAL_CONFIDENCE=0.5,
         HISTORY_TOKENS=2000,
         # Seconds between ": ping" comments on SSE streams.
         SSE_PING_SECONDS=15,

@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from werkzeug.security import generate_password_hash
 
 from engine.drafts import reconcile as reconcile_answers
+from knowledge.languages import LANGUAGES
 from models import ApiKey, Bot, User, db, utcnow
 
 users = AppGroup("users", help="Manage dashboard owners.")
@@ -47,14 +48,25 @@ def create_user(email: str, password: str) -> User:
 
 
 def create_bot(
-    name: str, owner: User | None = None, prompt: str = "", model: str | None = None
+    name: str,
+    owner: User | None = None,
+    prompt: str = "",
+    model: str | None = None,
+    language: str = "en",
 ) -> Bot:
     """Store a new bot with the deployment's default model."""
     name = name.strip()
     if not name or len(name) > 200:
         raise ValueError("A bot needs a name of 1–200 characters.")
+    if language not in LANGUAGES:
+        raise ValueError(f"Unknown language {language!r}; use one of {', '.join(LANGUAGES)}.")
     bot = Bot(
-        name=name, owner=owner, prompt=prompt, model=model or current_app.config["MODEL"], widget={}
+        name=name,
+        owner=owner,
+        prompt=prompt,
+        model=model or current_app.config["MODEL"],
+        language=language,
+        widget={},
     )
     db.session.add(bot)
     db.session.commit()
@@ -77,7 +89,15 @@ def users_create(email: str, password: str) -> None:
 @click.option("--owner", "owner_email", default=None, help="Owner's email.")
 @click.option("--prompt", default="", help="System prompt.")
 @click.option("--model", default=None, help="Chat model; 'offline' forces the offline engine.")
-def bots_create(name: str, owner_email: str | None, prompt: str, model: str | None) -> None:
+@click.option(
+    "--language",
+    default="en",
+    type=click.Choice(list(LANGUAGES)),
+    help="Language of the bot's documents (stemming and stop words).",
+)
+def bots_create(
+    name: str, owner_email: str | None, prompt: str, model: str | None, language: str
+) -> None:
     """Create a bot."""
     owner = None
     if owner_email:
@@ -87,7 +107,7 @@ def bots_create(name: str, owner_email: str | None, prompt: str, model: str | No
         if owner is None:
             fail(f"No owner with email {owner_email}.")
     try:
-        emit({"bot_id": create_bot(name, owner, prompt, model).id})
+        emit({"bot_id": create_bot(name, owner, prompt, model, language).id})
     except ValueError as exc:
         fail(str(exc))
 

@@ -77,6 +77,8 @@ class Bot(Model):
     # Upper bound on answer length, in output tokens.
     max_tokens: Mapped[int] = mapped_column(Integer, default=600)
     fallback_message: Mapped[str] = mapped_column(Text, default="")
+    # Language of the bot's documents (en, fr, de, es, nl, pt, it): stemmer and stop words.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Public widget settings: title, accent_color, position, welcome_message, ...
     widget: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

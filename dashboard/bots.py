@@ -97,7 +97,7 @@ def overview(bot_id: int) -> str:
 
 @bp.route("/dashboard/bots/<int:bot_id>/settings", methods=["GET", "POST"])
 def settings(bot_id: int) -> str | Response | tuple[str, int]:
-    """Edit the name, prompt, model, temperature, answer length and fallback message."""
+    """Edit the name, prompt, model, temperature, answer length, fallback and language."""
     bot = owned_bot(bot_id)
     form = BotSettingsForm(obj=bot)
     if form.validate_on_submit():
@@ -107,6 +107,7 @@ def settings(bot_id: int) -> str | Response | tuple[str, int]:
         bot.temperature = float(form.temperature.data or Decimal(0))
         bot.max_tokens = int(form.max_tokens.data or 600)
         bot.fallback_message = form.fallback_message.data or ""
+        bot.language = form.language.data or "en"
         db.session.commit()
         flash("Settings saved.", "success")
         return redirect(url_for("dashboard.settings", bot_id=bot.id))

@@ -33,6 +33,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.keys import SCOPES
+from knowledge.languages import choices as language_choices
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -104,6 +105,11 @@ class BotSettingsForm(FlaskForm):
     )
     fallback_message = TextAreaField(
         "When the documents hold nothing, say", validators=[Length(max=2000)]
+    )
+    language = SelectField(
+        "Documents' language",
+        choices=[SelectChoice(code, name) for code, name in language_choices()],
+        default="en",
     )
 
 

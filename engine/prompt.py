@@ -6,9 +6,12 @@ from engine.tokens import count_tokens
 from knowledge.retrieval import Passage
 
 INSTRUCTIONS = (
-    "Answer the visitor's question using only the numbered passages below. "
-    "Cite passages like [1]. If the passages do not contain the answer, say so plainly "
-    "and do not invent one. Keep answers short and use Markdown sparingly."
+    "Answer the visitor's question using only the numbered passages below; they are "
+    "the only source of truth, and your own knowledge must not fill gaps in them. "
+    "After each statement, cite the passage it comes from like [1] or [2][3]. "
+    "Keep option names, commands, code and figures exactly as the passages write them. "
+    "If the passages do not answer the question, say plainly that the documents do not "
+    "cover it, and do not guess. Keep answers short and use Markdown sparingly."
 )
 
 

@@ -1,9 +1,12 @@
-"""Optional embeddings from any OpenAI-compatible /embeddings endpoint."""
+"""Embeddings: a local static model by default, any OpenAI-compatible endpoint as the upgrade."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,11 +14,39 @@ from flask import current_app
 
 log = logging.getLogger(__name__)
 BATCH = 64
+LOCAL_MODEL = "wordllama-l2-256"
+_loading = threading.Lock()
 
 
-def enabled() -> bool:
-    """Return True when an embeddings model and an API key are configured."""
+@cache
+def local_model() -> Any:
+    """Load WordLlama from the weights inside its wheel; never download anything."""
+    with _loading:
+        # The package would look for its tokenizer in ~/.cache and fetch it from a hub;
+        # its own folder already holds both files, so point it there and forbid downloads.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import wordllama
+
+        folder = Path(wordllama.__file__).parent
+        return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
+
+
+def embed_local(texts: list[str]) -> np.ndarray:
+    """Return unit-length float32 vectors from the local model, one row each."""
+    if not texts:
+        return np.zeros((0, 256), np.float32)
+    vectors = local_model().embed([t[:4000] or " " for t in texts], norm=True)
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def remote_enabled() -> bool:
+    """Return True when an embeddings model on an OpenAI-compatible server is configured."""
     return bool(current_app.config.get("EMBEDDINGS_MODEL")) and bool(_api_key())
+
+
+def model_name() -> str:
+    """Return the name of the model that embeds chunks and questions now."""
+    return str(current_app.config["EMBEDDINGS_MODEL"]) if remote_enabled() else LOCAL_MODEL
 
 
 def _api_key() -> str | None:
@@ -32,8 +63,8 @@ def _client() -> Any:
     )
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """Return unit-length float32 vectors for texts, one row each."""
+def embed_remote(texts: list[str]) -> np.ndarray:
+    """Return unit-length float32 vectors from the configured endpoint, one row each."""
     model = current_app.config["EMBEDDINGS_MODEL"]
     dimensions = current_app.config.get("EMBEDDINGS_DIMENSIONS")
     extra = {"dimensions": int(dimensions)} if dimensions else {}
@@ -48,6 +79,11 @@ def embed(texts: list[str]) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
+def embed(texts: list[str]) -> np.ndarray:
+    """Return unit-length vectors from the current model (see model_name)."""
+    return embed_remote(texts) if remote_enabled() else embed_local(texts)
+
+
 def pack(vector: np.ndarray) -> bytes:
     """Serialise a vector for the chunks.embedding column (little-endian float32)."""
     return np.asarray(vector, dtype="<f4").tobytes()
@@ -58,12 +94,12 @@ def unpack(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<f4")
 
 
-def embed_or_none(texts: list[str]) -> list[bytes | None]:
-    """Embed texts for storage; without a model, or when the endpoint fails, store none."""
-    if not texts or not enabled():
-        return [None] * len(texts)
+def embed_for_storage(texts: list[str]) -> list[bytes | None]:
+    """Embed texts for storage; if the endpoint fails, fall back to the local model."""
+    if not texts:
+        return []
     try:
         return [pack(v) for v in embed(texts)]
-    except Exception as exc:  # noqa: BLE001 - full-text search still works without vectors
-        log.warning("embeddings unavailable, storing chunks without vectors: %s", exc)
-        return [None] * len(texts)
+    except Exception as exc:  # noqa: BLE001 - the local model still gives every chunk a vector
+        log.warning("embeddings endpoint unavailable, using the local model: %s", exc)
+        return [pack(v) for v in embed_local(texts)]

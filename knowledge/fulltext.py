@@ -7,14 +7,20 @@ from typing import Any
 
 from sqlalchemy import text
 
+from knowledge.terms import stem
 from models import db
 
 # The stored, GIN-indexed column that models.POSTGRES_SEARCH_DDL adds to chunks.
 PG_VECTOR = "tsv"
 COLUMNS = "c.id, c.document_id, c.title, c.heading, c.content, c.url, c.page, c.anchor"
 _STATS_TTL = 300.0
-_stats: dict[tuple[str, str], tuple[float, int]] = {}
-_totals: dict[str, tuple[float, int, int]] = {}
+# Beyond this many chunks a word's count for one bot is estimated (see doc_freq).
+COUNT_CAP = 500
+# BM25 column weights: a word in the title or a heading says more than one in the body.
+TITLE_WEIGHT, HEADING_WEIGHT = 4.0, 2.0
+_stats: dict[tuple, tuple[float, int]] = {}
+_totals: dict[str, tuple[float, int]] = {}
+_TOTAL_TTL = 10.0  # only scales estimates for very common words
 
 
 def dialect() -> str:
@@ -27,59 +33,143 @@ def _key() -> str:
 
 
 def total_chunks() -> int:
-    """Return how many chunks exist (all bots), cached until chunks change."""
+    """Return about how many chunks exist (all bots), refreshed every few seconds."""
     key = _key()
-    stamp = db.session.execute(text("SELECT max(id), min(id) FROM chunks")).one()
-    version = hash(tuple(stamp))
     cached = _totals.get(key)
-    if cached and cached[1] == version and time.monotonic() - cached[0] < _STATS_TTL:
-        return cached[2]
+    if cached and time.monotonic() - cached[0] < _TOTAL_TTL:
+        return cached[1]
     total = db.session.scalar(text("SELECT count(*) FROM chunks")) or 0
-    _totals[key] = (time.monotonic(), version, total)
-    # New chunks change frequencies too: forget them with the total.
-    for stale in [k for k in _stats if k[0] == key]:
-        del _stats[stale]
+    _totals[key] = (time.monotonic(), total)
     return total
 
 
-def doc_freq(word: str) -> int:
-    """Return how many chunks contain word (after the database's own stemming)."""
-    key = (_key(), word)
-    cached = _stats.get(key)
-    if cached and time.monotonic() - cached[0] < _STATS_TTL:
-        return cached[1]
+def bot_chunks(bot_id: int) -> int:
+    """Return how many chunks a bot has, from its documents' counts."""
+    sql = "SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE bot_id = :b"
+    return int(db.session.scalar(text(sql), {"b": bot_id}) or 0)
+
+
+PREFIX_MIN = 4  # shorter stems match too many words as prefixes ("art" -> "article")
+
+
+def _term(i: int, word: str, language: str, params: dict[str, Any]) -> str:
+    """Return the match expression for word i, adding its parameters.
+
+    The index stems with English Porter rules. The word itself is matched as the index
+    stems it, and its Snowball stem in the bot's language and the word as prefixes,
+    which find the forms that Porter cut differently ("embed" is "emb" to Porter,
+    "embedding" is "embed") and the words of other languages ("remboursé" finds
+    "rembours", stored for "remboursements").
+    """
+    # The word itself as a prefix too: Snowball makes "embed" "emb", too short to use.
+    prefixes = [p for p in dict.fromkeys((stem(word, language), word)) if len(p) >= PREFIX_MIN]
     if dialect() == "postgresql":
-        sql = f"SELECT count(*) FROM chunks WHERE {PG_VECTOR} @@ plainto_tsquery('english', :w)"
-    else:
-        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w"
-        word = f'"{word}"'
-    count = db.session.scalar(text(sql), {"w": word}) or 0
+        params[f"w{i}"] = word
+        english = f"plainto_tsquery('english', :w{i})"
+        if not prefixes:
+            return english
+        params[f"p{i}"] = " | ".join(f"{p}:*" for p in prefixes)
+        return f"({english} || to_tsquery('simple', :p{i}))"
+    params[f"w{i}"] = " OR ".join([f'"{word}"', *(f'"{p}"*' for p in prefixes)])
+    return f":w{i}"
+
+
+def _match(i: int, word: str, language: str, params: dict[str, Any]) -> tuple[str, str]:
+    """Return SQL counting word i among one bot's chunks (capped) and among all."""
+    term = _term(i, word, language, params)
+    if dialect() == "postgresql":
+        match = f"{PG_VECTOR} @@ {term}"
+        return (
+            f"SELECT 1 FROM chunks c WHERE {match} AND c.bot_id = :b",
+            f"SELECT count(*) FROM chunks c WHERE {match}",
+        )
+    # CROSS JOIN keeps SQLite from scanning the bot's chunks and matching each one.
+    return (
+        "SELECT 1 FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
+        f"WHERE chunks_fts MATCH {term} AND c.bot_id = :b",
+        f"SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH {term}",
+    )
+
+
+def _global_counts(
+    words: list[str], which: list[int], params: dict[str, Any], language: str
+) -> list[int]:
+    """Return how many chunks of all bots hold each chosen word (cached a few minutes)."""
+    now = time.monotonic()
+    known: dict[int, tuple[float, int] | None] = {
+        i: _stats.get((_key(), words[i], None, (language,))) for i in which
+    }
+    fresh = [i for i, hit in known.items() if not hit or now - hit[0] >= _STATS_TTL]
+    if fresh:
+        sql = " UNION ALL ".join(_match(i, words[i], language, params)[1] for i in fresh)
+        for i, (count,) in zip(fresh, db.session.execute(text(sql), params), strict=True):
+            known[i] = _stats[(_key(), words[i], None, (language,))] = (now, count)
+    return [known[i][1] for i in which]  # type: ignore[index]
+
+
+def doc_freqs(
+    words: list[str], bot_id: int, stamp: tuple, bot_total: int, language: str = "en"
+) -> dict[str, int]:
+    """Return how many of a bot's chunks contain each word, after the database's stemming.
+
+    Counts are cached under the bot's version stamp, so a change of its documents makes
+    the next count fresh. Uncached words are counted in one round trip; a word in more
+    than COUNT_CAP chunks is estimated from the index's own count and the bot's share.
+    """
+    now = time.monotonic()
+    found: dict[str, int] = {}
+    for word in words:
+        cached = _stats.get((_key(), word, bot_id, stamp))
+        if cached and now - cached[0] < _STATS_TTL:
+            found[word] = cached[1]
+    missing = [w for w in dict.fromkeys(words) if w not in found]
+    if not missing:
+        return found
+    params: dict[str, Any] = {"b": bot_id, "cap": COUNT_CAP}
+    parts = [
+        f"SELECT count(*) FROM ({_match(i, word, language, params)[0]} LIMIT :cap) t{i}"
+        for i, word in enumerate(missing)
+    ]
+    counts = [r[0] for r in db.session.execute(text(" UNION ALL ".join(parts)), params)]
+    common = [i for i, n in enumerate(counts) if n >= COUNT_CAP]
+    if common:
+        share = min(bot_total / max(total_chunks(), 1), 1.0)
+        everywhere_counts = _global_counts(missing, common, params, language)
+        for i, everywhere in zip(common, everywhere_counts, strict=True):
+            counts[i] = max(COUNT_CAP, round(everywhere * share))
     if len(_stats) > 50_000:
         _stats.clear()
-    _stats[key] = (time.monotonic(), count)
-    return count
+    for word, count in zip(missing, counts, strict=True):
+        _stats[(_key(), word, bot_id, stamp)] = (now, count)
+        found[word] = count
+    return found
 
 
-def candidates(bot_id: int, words: list[str], limit: int) -> list[Any]:
-    """Return up to limit of the bot's chunks containing any of words, best ranked first."""
+def candidates(bot_id: int, words: list[str], limit: int, language: str = "en") -> list[Any]:
+    """Return up to limit of the bot's chunks holding any of words, best first, with a rank.
+
+    `rank` is the database's own relevance, higher is better: FTS5's BM25 (title and
+    heading weighted above the body) on SQLite, ts_rank on PostgreSQL.
+    """
     if not words:
         return []
+    params: dict[str, Any] = {"bot": bot_id, "n": limit}
+    terms = [_term(i, word, language, params) for i, word in enumerate(words)]
     if dialect() == "postgresql":
-        query = " | ".join(words)
         sql = (
-            f"SELECT {COLUMNS} FROM chunks c, to_tsquery('english', :q) query "
-            f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ query "
-            f"ORDER BY ts_rank({PG_VECTOR}, query, 1) DESC, c.id LIMIT :n"
+            f"SELECT {COLUMNS}, ts_rank({PG_VECTOR}, q.query, 1) AS rank "
+            f"FROM chunks c, (SELECT {' || '.join(terms)} AS query) q "
+            f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ q.query "
+            "ORDER BY rank DESC, c.id LIMIT :n"
         )
-        params = {"q": query, "bot": bot_id, "n": limit}
     else:
-        match = " OR ".join(f'"{w}"' for w in words)
+        params["m"] = " OR ".join(f"({params[t[1:]]})" for t in terms)
         sql = (
-            f"SELECT {COLUMNS} FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+            f"SELECT {COLUMNS}, -bm25(chunks_fts, {TITLE_WEIGHT}, {HEADING_WEIGHT}, 1.0) AS rank "
+            "FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
             "WHERE chunks_fts MATCH :m AND c.bot_id = :bot "
-            "ORDER BY bm25(chunks_fts, 4.0, 2.0, 1.0), c.id LIMIT :n"
+            "ORDER BY rank DESC, c.id LIMIT :n"
         )
-        params = {"m": match, "bot": bot_id, "n": limit}
     return list(db.session.execute(text(sql), params))
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 from knowledge import background as background_tasks
 from knowledge.chunking import DEFAULT_BUDGET, DEFAULT_OVERLAP, Piece, chunk_sections
-from knowledge.embeddings import embed_or_none
+from knowledge.embeddings import embed_for_storage
 from knowledge.errors import IngestError
 from knowledge.fetch import fetch
 from knowledge.limits import precheck
@@ -118,7 +118,7 @@ def store(
     batched: bool = False,
 ) -> None:
     """Replace the document's chunks with pieces: in the caller's transaction, or batched."""
-    vectors = embed_or_none([f"{document.title}\n{p.heading}\n{p.content}" for p in pieces])
+    vectors = embed_for_storage([f"{document.title}\n{p.heading}\n{p.content}" for p in pieces])
     if progress:
         progress(0.9)
     rows = [

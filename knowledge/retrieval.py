@@ -1,121 +1,108 @@
-"""Find a bot's passages for a question: full text, optionally fused with embeddings."""
+"""Find a bot's passages for a question: BM25 and embeddings fused, with a confidence.
+
+Full text (the database's own BM25) and the nearest vectors each propose candidates;
+knowledge/fusion.py ranks them on six signals and knowledge/confidence.py decides
+between answering and the fallback. Both were fitted on the tuning half of
+bench/quality.py, never on its held-out half.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from flask import current_app
+from sqlalchemy import text
 
-from knowledge import embeddings, fulltext, vectors
+from knowledge import confidence, embeddings, fulltext, fusion, vectors
+from knowledge.languages import normalise
+from knowledge.passages import Passage, passage_from_row
 from knowledge.quotes import Quote, best_sentences
-from knowledge.terms import idf, query_words, stem, stems_of
+from knowledge.terms import idf, query_words, stem
+from models import db
 
-__all__ = ["Passage", "Quote", "best_sentences", "search"]
+__all__ = ["Passage", "Quote", "Retrieval", "best_sentences", "retrieve", "search"]
 log = logging.getLogger(__name__)
 
-MIN_SCORE = 0.5  # share of the question's weighted terms a passage must hold
 CANDIDATES = 40
 # Common words match everywhere; beyond this many matches a word stops choosing candidates.
 CANDIDATE_DF_CAP = 1500
-RRF_K = 60
-K1, B, AVG_WORDS = 1.2, 0.75, 230.0
 
 
 @dataclass
-class Passage:
-    """A retrieved chunk with everything a cited source needs."""
+class Retrieval:
+    """What retrieval found for a question, and whether it is sure enough to answer."""
 
-    chunk_id: int
-    document_id: int
-    title: str
-    heading: str
-    content: str
-    url: str | None
-    page: int | None
-    anchor: str | None
-    score: float  # 0..1, comparable across SQLite and PostgreSQL
-    terms: list[str] = field(default_factory=list)
-    weights: dict[str, float] = field(default_factory=dict)  # stem -> idf, for quoting
-    similarity: float | None = None
-
-    @property
-    def link(self) -> str | None:
-        """Return the URL that opens this passage's place in its document."""
-        if self.url and self.anchor:
-            return f"{self.url}#{self.anchor}"
-        if self.url and self.page:
-            return f"{self.url}#page={self.page}"
-        return self.url
-
-    def source(self, snippet: str | None = None) -> dict[str, Any]:
-        """Return the SPEC source object for this passage."""
-        title = self.title + (
-            f" — {self.heading}" if self.heading and self.heading != self.title else ""
-        )
-        if self.page and not self.url:
-            title += f" (page {self.page})"
-        return {
-            "title": title,
-            "url": self.link,
-            "snippet": (snippet or self.content)[:300],
-            "score": round(self.score, 4),
-        }
+    passages: list[Passage] = field(default_factory=list)
+    confident: bool = False  # False: give the fallback ("I don't know")
+    score: float = 0.0  # 0..1, the calibrated probability that the top passage answers
+    language: str = "en"
+    features: list[float] = field(default_factory=list)  # confidence.NAMES, for calibration
+    # (document id, fusion.NAMES signals) of every candidate, best first, for calibration.
+    candidates: list[tuple[int, list[float]]] = field(default_factory=list)
 
 
-def _passage(row: Any, score: float, terms: list[str], weights: dict[str, float]) -> Passage:
-    return Passage(
-        chunk_id=row.id,
-        document_id=row.document_id,
-        title=row.title or "",
-        heading=row.heading or "",
-        content=row.content,
-        url=row.url,
-        page=row.page,
-        anchor=row.anchor,
-        score=score,
-        terms=terms,
-        weights=weights,
-    )
+@dataclass
+class _Bot:
+    language: str
+    stamp: tuple  # changes whenever the bot's chunks do (vectors.version)
+    chunks: int
 
 
-def lexical_score(row: Any, weights: dict[str, float]) -> float:
-    """Return the weighted share of query stems in a chunk, with BM25 term saturation."""
-    body = stems_of(row.content)
-    label = set(stems_of(f"{row.title or ''} {row.heading or ''}"))
-    counts: dict[str, int] = {}
-    for s in body:
-        if s in weights:
-            counts[s] = counts.get(s, 0) + 1
-    norm = 1 - B + B * len(body) / AVG_WORDS
-    total = sum(weights.values())
-    got = 0.0
-    for s, weight in weights.items():
-        tf = counts.get(s, 0) + (3 if s in label else 0)
-        if tf:
-            got += weight * (0.6 + 0.4 * tf / (tf + K1 * norm))
-    return got / total if total else 0.0
+def _bot(bot_id: int) -> _Bot:
+    """Read the bot's language, version stamp and chunk count in one round trip."""
+    row = db.session.execute(
+        text(
+            "SELECT b.language, count(d.id), max(d.id), max(d.updated_at), "
+            "coalesce(sum(d.chunk_count), 0) FROM bots b LEFT JOIN documents d "
+            "ON d.bot_id = b.id WHERE b.id = :b GROUP BY b.language"
+        ),
+        {"b": bot_id},
+    ).first()
+    if row is None:
+        return _Bot("en", (), 0)
+    return _Bot(normalise(row[0]), vectors.stamp_of(row[1:4]), int(row[4]))
 
 
-def search(bot_id: int, query: str, limit: int = 5) -> list[Passage]:
-    """Return the bot's passages relevant to query, best first; empty when none is."""
-    words = query_words(query)
-    if not words or limit <= 0:
-        return []
-    total = fulltext.total_chunks()
-    freqs = {w: fulltext.doc_freq(w) for w in words}
+def bot_language(bot_id: int) -> str:
+    """Return the language code of a bot's documents."""
+    return _bot(bot_id).language
+
+
+def _weights(bot: _Bot, bot_id: int, words: list[str]) -> tuple[dict[str, float], dict]:
+    freqs = fulltext.doc_freqs(words, bot_id, bot.stamp, bot.chunks, bot.language)
     weights: dict[str, float] = {}
     for w in words:
         if freqs[w]:
-            weights[stem(w)] = max(weights.get(stem(w), 0.0), idf(freqs[w], total))
-    if not weights:
-        return []
-    # A word no document holds cannot rank passages, but it still counts against the
-    # relevance floor: weigh it like a typical word of the question, not like the rarest.
-    typical = sum(weights.values()) / len(weights)
-    for w in words:
-        weights.setdefault(stem(w), typical)
+            s = stem(w, bot.language)
+            weights[s] = max(weights.get(s, 0.0), idf(freqs[w], bot.chunks))
+    return weights, freqs
+
+
+def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> Retrieval:
+    """Return the bot's passages for query, best first, with the answer-or-fallback decision.
+
+    At most per_document passages come from one document, so the sources show the
+    different pages that may answer rather than one page several times.
+    """
+    bot = _bot(bot_id)
+    language = bot.language
+    words = query_words(query, language)
+    result = Retrieval(language=language)
+    if not words or limit <= 0:
+        return result
+    weights, freqs = _weights(bot, bot_id, words)
+    # A word no passage holds cannot rank passages, but it still counts against the
+    # question's coverage: weigh it like the question's rarest known word.
+    unknown = [stem(w, language) for w in words if not freqs[w]]
+    top_idf = max(weights.values(), default=idf(0, 1))
+    for s in unknown:
+        weights.setdefault(s, top_idf)
+    unknown_share = sum(weights[s] for s in set(unknown)) / sum(weights.values())
     chosen: list[str] = []
     budget = 0
     for w in sorted((w for w in words if freqs[w]), key=lambda w: freqs[w]):
@@ -123,53 +110,92 @@ def search(bot_id: int, query: str, limit: int = 5) -> list[Passage]:
             break
         chosen.append(w)
         budget += freqs[w]
-    rows = fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4))
-    scored = sorted(
-        ((lexical_score(r, weights), i, r) for i, r in enumerate(rows)), key=lambda t: (-t[0], t[1])
+    found = fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4), language)
+    rows = {r.id: r for r in found}
+    lexical_rank = {cid: i for i, cid in enumerate(rows)}
+    similarity, label_similarity = _dense(bot_id, query, rows, bot.stamp)
+    if not rows:
+        return result
+    ids, table = fusion.features(
+        rows, lexical_rank, similarity, label_similarity, weights, language
     )
-    floor = float(current_app.config.get("RETRIEVAL_MIN_SCORE", MIN_SCORE))
-    lexical = [_passage(r, s, words, weights) for s, _, r in scored]
-    if embeddings.enabled():
-        fused = _fuse(bot_id, query, lexical, words, weights, floor, limit)
-        if fused is not None:
-            return fused
-    return [p for p in lexical if p.score >= floor][:limit]
+    fused = fusion.scores(table)
+    # Best fused score first; ties go to the older chunk.
+    order = [int(i) for i in np.lexsort((np.array(ids), -fused))]
+    top = table[order[0]]
+    names = fusion.NAMES
+    result.features = [
+        float(top[names.index("coverage")]),
+        float(top[names.index("cosine")]),
+        float(table[:, names.index("coverage")].max()),
+        float(table[:, names.index("cosine")].max()),
+        unknown_share,
+    ]
+    result.score = round(confidence.probability(result.features), 4)
+    result.confident = result.score >= confidence.threshold(current_app.config)
+    result.candidates = [(rows[ids[i]].document_id, table[i].tolist()) for i in order]
+    taken: dict[int, int] = {}
+    for i in order:
+        row = rows[ids[i]]
+        if taken.get(row.document_id, 0) >= per_document:
+            continue
+        taken[row.document_id] = taken.get(row.document_id, 0) + 1
+        cov = float(table[i, names.index("coverage")])
+        cos = float(table[i, names.index("cosine")])
+        score = round(max(0.0, min(1.0, 0.5 * cov + 0.5 * max(cos, 0.0))), 4)
+        passage = passage_from_row(row, score, words, weights, language)
+        passage.similarity, passage.coverage = round(cos, 4), round(cov, 4)
+        result.passages.append(passage)
+        if len(result.passages) >= limit:
+            break
+    return result
 
 
-def _fuse(
-    bot_id: int,
-    query: str,
-    lexical: list[Passage],
-    words: list[str],
-    weights: dict[str, float],
-    floor: float,
-    limit: int,
-) -> list[Passage] | None:
-    """Reciprocal-rank fusion of full-text and embedding rankings; None if embeddings fail."""
+def _dense(bot_id: int, query: str, rows: dict[int, Any], stamp: tuple) -> tuple[dict, dict]:
+    """Add the nearest chunks to rows; return their similarities, and their labels'."""
     try:
         vector = embeddings.embed([query])[0]
-    except Exception as exc:  # noqa: BLE001 - fall back to full text alone
-        log.warning("query embedding failed, using full text only: %s", exc)
-        return None
-    near = vectors.nearest(bot_id, vector, CANDIDATES)
-    min_sim = float(current_app.config.get("EMBEDDINGS_MIN_SIMILARITY", 0.4))
-    by_id = {p.chunk_id: p for p in lexical}
-    missing = [cid for cid, _ in near if cid not in by_id]
+        model = embeddings.model_name()
+        fill = embeddings.embed_local if model == embeddings.LOCAL_MODEL else None
+        cache_mb = int(current_app.config.get("VECTOR_CACHE_MB", vectors.DEFAULT_CACHE_MB))
+        near = vectors.nearest(bot_id, vector, CANDIDATES, model, fill, cache_mb, stamp)
+    except Exception as exc:  # noqa: BLE001 - full text alone still answers
+        log.warning("dense retrieval failed, using full text only: %s", exc)
+        return {}, {}
+    similarity = dict(near)
+    missing = [cid for cid in similarity if cid not in rows]
     for row in fulltext.chunks_by_id(missing):
-        by_id[row.id] = _passage(row, lexical_score(row, weights), words, weights)
-    fused: dict[int, float] = {}
-    for rank, p in enumerate(lexical):
-        fused[p.chunk_id] = fused.get(p.chunk_id, 0.0) + 1 / (RRF_K + rank + 1)
-    for rank, (cid, sim) in enumerate(near):
-        if cid not in by_id:  # deleted since the index was loaded
-            continue
-        fused[cid] = fused.get(cid, 0.0) + 1 / (RRF_K + rank + 1)
-        by_id[cid].similarity = sim
-    kept = []
-    for cid in sorted(fused, key=lambda c: -fused[c]):
-        p = by_id[cid]
-        sim = p.similarity or 0.0
-        if p.score >= floor or sim >= min_sim:
-            p.score = round(max(p.score, sim), 4)
-            kept.append(p)
-    return kept[:limit]
+        rows[row.id] = row
+    # Titles and headings are short: the local model embeds them on the fly.
+    ids = list(rows)
+    labels = [f"{rows[c].title or ''}\n{rows[c].heading or ''}" for c in ids]
+    local_query = vector if model == embeddings.LOCAL_MODEL else embeddings.embed_local([query])[0]
+    label_sims = _label_vectors(labels) @ local_query if ids else []
+    return similarity, {c: float(s) for c, s in zip(ids, label_sims, strict=True)}
+
+
+_labels: OrderedDict[str, np.ndarray] = OrderedDict()
+_labels_lock = threading.Lock()
+LABEL_CACHE = 10_000  # 1 kB each
+
+
+def _label_vectors(labels: list[str]) -> np.ndarray:
+    """Return local-model vectors for titles and headings, embedding only unseen ones."""
+    with _labels_lock:
+        known = {label: _labels[label] for label in labels if label in _labels}
+    fresh = list(dict.fromkeys(label for label in labels if label not in known))
+    if fresh:
+        for label, vector in zip(fresh, embeddings.embed_local(fresh), strict=True):
+            known[label] = vector
+        with _labels_lock:
+            for label in fresh:
+                _labels[label] = known[label]
+            while len(_labels) > LABEL_CACHE:
+                _labels.popitem(last=False)
+    return np.vstack([known[label] for label in labels])
+
+
+def search(bot_id: int, query: str, limit: int = 5) -> list[Passage]:
+    """Return the bot's passages for query, best first; empty when it should not answer."""
+    found = retrieve(bot_id, query, limit)
+    return found.passages if found.confident else []

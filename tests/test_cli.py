@@ -138,3 +138,14 @@ def test_seed_is_idempotent(app, runner):
         assert db.session.execute(db.select(db.func.count(ApiKey.id))).scalar() == 1
         assert db.session.execute(db.select(db.func.count(Document.id))).scalar() >= 4
     assert "demo@docent.local" in second.output and "/dashboard" in second.output
+
+
+def test_bots_create_with_a_language(app, runner):
+    bot = run_json(runner, "bots", "create", "--name", "Aide", "--language", "fr")
+    with app.app_context():
+        assert db.session.get(Bot, bot["bot_id"]).language == "fr"
+    default = run_json(runner, "bots", "create", "--name", "Help")
+    with app.app_context():
+        assert db.session.get(Bot, default["bot_id"]).language == "en"
+    result = runner.invoke(args=["bots", "create", "--name", "X", "--language", "klingon"])
+    assert result.exit_code != 0 and "klingon" in result.output

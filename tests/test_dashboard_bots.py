@@ -212,3 +212,26 @@ def test_bot_settings_are_escaped(app, signed_in, owner):
         html = signed_in.get(path).data.decode()
         assert "<script>alert" not in html and "<img src=x" not in html, path
         assert "&lt;script&gt;" in html, path
+
+
+def test_settings_choose_the_documents_language(app, signed_in, bot_id):
+    page = signed_in.get(f"/dashboard/bots/{bot_id}/settings")
+    assert b"Documents&#39; language" in page.data or b"Documents' language" in page.data
+    assert b'<option value="fr">Fran' in page.data
+    form = {
+        "name": "Bot",
+        "prompt": "",
+        "model": "offline",
+        "temperature": "0.2",
+        "max_tokens": "600",
+        "fallback_message": "",
+        "language": "de",
+    }
+    assert signed_in.post(f"/dashboard/bots/{bot_id}/settings", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Bot, bot_id).language == "de"
+    form["language"] = "xx"
+    response = signed_in.post(f"/dashboard/bots/{bot_id}/settings", data=form)
+    assert response.status_code == 400 and b'class="error"' in response.data
+    with app.app_context():
+        assert db.session.get(Bot, bot_id).language == "de"

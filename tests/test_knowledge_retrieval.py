@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from knowledge import add_text
-from knowledge.retrieval import best_sentences, search
+from knowledge.retrieval import best_sentences, retrieve, search
 from models import Bot, db
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -151,3 +151,72 @@ def test_hybrid_search_with_embeddings(config, llm, request):
         assert passages[0].heading == "Shop help > Gift cards"
         assert passages[0].similarity is not None and 0 < passages[0].score <= 1
         assert search(bot.id, "capital of France") == []
+
+
+def test_look_alike_question_is_refused(bot):
+    # "ship" and "order" are in the shipping section; the Moon is nowhere.
+    found = retrieve(bot, "Can you ship my order to the Moon?")
+    assert found.passages and not found.confident and found.score < 0.5
+    assert search(bot, "Can you ship my order to the Moon?") == []
+    assert search(bot, "What is the boiling point of tungsten?") == []
+    sure = retrieve(bot, "How long does shipping take?")
+    assert sure.confident and sure.score >= 0.5
+    assert sure.passages[0].heading == "Shop help > Shipping"
+
+
+def test_paraphrase_found_by_meaning(bot):
+    # No word of the question is in the answer's section except through the vectors.
+    found = retrieve(bot, "when will my parcel arrive abroad")
+    assert found.passages[0].heading == "Shop help > Shipping"
+
+
+def test_vector_cache_is_bounded_and_follows_changes(bot, app):
+    from knowledge import vectors
+
+    app.config["VECTOR_CACHE_MB"] = 0  # keep only the index in use
+    with app.app_context():
+        other = Bot(name="Second", model="m")
+        db.session.add(other)
+        db.session.commit()
+        add_text(other.id, "Cats", "Cats sleep for most of the day and purr when content.")
+        search(bot, "gift cards")
+        search(other.id, "Do cats purr?")
+        assert len([k for k in vectors._indexes if k[0] == str(db.engine.url)]) == 1
+        assert search(bot, "loyalty points") == []
+        add_text(bot, "Loyalty", "Loyalty points are earned on every purchase and never expire.")
+        assert search(bot, "loyalty points")[0].title == "Loyalty"
+
+
+FRENCH = """# Aide
+
+## Livraison
+
+Les commandes sont expédiées sous deux jours ouvrés. La livraison internationale prend
+de sept à dix jours.
+
+## Remboursements
+
+Les remboursements sont effectués dans les quatorze jours suivant la réception de
+l'article retourné.
+"""
+
+
+def test_a_french_bot_answers_a_french_question(app, client, make_bot, make_key):
+    with app.app_context():
+        bot = Bot(name="Boutique", model="offline", language="fr")
+        db.session.add(bot)
+        db.session.commit()
+        add_text(bot.id, "Aide", FRENCH, fmt="markdown")
+        bot_id = bot.id
+        found = retrieve(bot_id, "Combien de jours pour les livraisons internationales ?")
+        assert found.language == "fr" and found.confident
+        assert found.passages[0].heading == "Aide > Livraison"
+        assert search(bot_id, "Quelle est la capitale de l'Australie ?") == []
+    key = make_key(bot_id)
+    reply = client.post(
+        "/api/v1/chat",
+        json={"message": "Quand suis-je remboursé ?"},
+        headers={"Authorization": f"Bearer {key}"},
+    ).json
+    assert "quatorze jours" in reply["answer"]
+    assert reply["sources"][0]["title"] == "Aide — Aide > Remboursements"

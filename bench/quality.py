@@ -1,0 +1,230 @@
+"""Answer-quality benchmark on three corpora of real documentation (see bench/corpora.py).
+
+Prints, on the held-out half of the questions only: recall@1, recall@5 and MRR of the
+right page among the sources, the share of unrelated and look-alike questions refused,
+the share of related ones answered, and the share of offline answers holding the fact
+asked for; then ingestion MB/s (parse, chunk, embed, store) and search latency at 10k
+and 100k chunks. `--calibrate` fits the answer-or-fallback model on the tuning half.
+
+    .venv/bin/python bench/quality.py [--database URL] [--sizes 10000,100000] [--calibrate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask import Flask  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from bench import corpora, questions  # noqa: E402
+from engine.providers import compose  # noqa: E402
+from knowledge import add_text  # noqa: E402
+from knowledge.tokens import count_tokens  # noqa: E402
+
+try:
+    from knowledge.embeddings import embed_local
+    from knowledge.retrieval import retrieve
+except ImportError:  # an earlier Docent, measured for the "before" figures
+    from types import SimpleNamespace
+
+    from knowledge.retrieval import search
+
+    def embed_local(texts: list[str]) -> None:
+        """Stand in for the local model that earlier versions do not have."""
+
+    def retrieve(bot_id: int, query: str, limit: int = 5) -> SimpleNamespace:
+        """Adapt search(): an empty list was its "don't know"."""
+        passages = search(bot_id, query, limit)
+        return SimpleNamespace(
+            passages=passages, confident=bool(passages), features=[], candidates=[]
+        )
+
+
+from models import Bot, db  # noqa: E402
+
+SETS = {"reference": questions.REFERENCE, "guide": questions.GUIDE, "faq": questions.FAQ}
+
+
+def held_out(question: str) -> bool:
+    """Return True for the held-out half (a fixed split by a hash of the text)."""
+    return zlib.crc32(question.encode()) % 2 == 1
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def grow(bot_id: int, target: int) -> int:
+    """Copy the bot's chunks (with their vectors) until it has target chunks."""
+    count = db.session.scalar(text("SELECT count(*) FROM chunks WHERE bot_id = :b"), {"b": bot_id})
+    while count < target:
+        db.session.execute(
+            text(
+                "INSERT INTO chunks (document_id, bot_id, ordinal, title, heading, content, page, "
+                "anchor, url, token_count, embedding) "
+                "SELECT document_id, bot_id, ordinal + 100000, "
+                "title, heading, content, page, anchor, url, token_count, embedding FROM chunks "
+                "WHERE bot_id = :b ORDER BY id LIMIT :n"
+            ),
+            {"b": bot_id, "n": target - count},
+        )
+        count = db.session.scalar(
+            text("SELECT count(*) FROM chunks WHERE bot_id = :b"), {"b": bot_id}
+        )
+    # Keep the documents' counts true (idf) and mark them changed (vector cache).
+    db.session.execute(
+        text(
+            "UPDATE documents SET chunk_count = (SELECT count(*) FROM chunks c "
+            "WHERE c.document_id = documents.id), updated_at = CURRENT_TIMESTAMP WHERE bot_id = :b"
+        ),
+        {"b": bot_id},
+    )
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE chunks"))
+        db.session.commit()
+    return count
+
+
+def matches(label: str, title: str, kind: str) -> bool:
+    return label in title if kind == "faq" else title == label
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", help="SQLAlchemy URL (default: a temporary SQLite file)")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--calibrate", action="store_true")
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp()
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = args.database or f"sqlite:///{tmp}/quality.db"
+    db.init_app(app)
+    stats = {"r1": 0, "r5": 0, "mrr": 0.0, "n": 0, "answered": 0, "fact": 0, "facts": 0}
+    stats.update(given=0, given_fact=0)
+    refused = {"unrelated": [0, 0], "look-alike": [0, 0]}
+    samples: list[tuple[list[float], int]] = []  # tuning confidence features and labels
+    ranking: list[list[tuple[int, bool, list[float]]]] = []  # tuning candidates
+    per_corpus = []
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+        total_bytes, total_time, total_cpu, bots = 0, 0.0, 0.0, {}
+        # Load the token tables and the embedding model before timing ingestion.
+        count_tokens("warm up")
+        embed_local(["warm up"])
+        for kind, build in corpora.CORPORA.items():
+            pages = build()
+            if not pages:
+                print(f"{kind}: its files are not installed here; skipped")
+                continue
+            bot = Bot(name=kind, model="offline")
+            db.session.add(bot)
+            db.session.commit()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            titles = {add_text(bot.id, title, body).id: title for title, body in pages.items()}
+            total_time += time.perf_counter() - start
+            total_cpu += time.process_time() - start_cpu
+            total_bytes += sum(len(b.encode()) for b in pages.values())
+            bots[kind] = bot.id
+            hits = [0, 0, 0.0, 0]
+            for item in SETS[kind]:
+                question, label = item[0], item[1]
+                found = retrieve(bot.id, question, 5)
+                docs = list(dict.fromkeys(titles[p.document_id] for p in found.passages))
+                rank = next((i + 1 for i, t in enumerate(docs) if matches(label, t, kind)), None)
+                if not held_out(question):
+                    samples.append((found.features, 1))
+                    ranking.append(
+                        [(d, matches(label, titles[d], kind), f) for d, f in found.candidates]
+                    )
+                    continue
+                hits[0] += rank == 1
+                hits[1] += rank is not None
+                hits[2] += 1 / rank if rank else 0.0
+                hits[3] += 1
+                stats["answered"] += found.confident
+                fact = questions.FACTS.get(question)
+                if fact:
+                    answer = compose(question, found.passages) if found.confident else ""
+                    # Case matters for options (-n is not -N); not for words.
+                    hit = bool(re.search(fact, answer))
+                    stats["facts"] += 1
+                    stats["fact"] += hit
+                    stats["given"] += found.confident
+                    stats["given_fact"] += hit
+            per_corpus.append((kind, len(pages), hits))
+            for name, asked in (
+                ("unrelated", questions.UNRELATED),
+                ("look-alike", questions.LOOKALIKE),
+            ):
+                for question in asked:
+                    found = retrieve(bot.id, question, 5)
+                    if not held_out(question):
+                        samples.append((found.features, 0))
+                        continue
+                    refused[name][0] += not found.confident
+                    refused[name][1] += 1
+            stats["r1"] += hits[0]
+            stats["r5"] += hits[1]
+            stats["mrr"] += hits[2]
+            stats["n"] += hits[3]
+        chunks = db.session.scalar(text("SELECT count(*) FROM chunks"))
+        print(f"database        {db.engine.dialect.name}")
+        print(f"corpora         {total_bytes / 1e6:.1f} MB, {chunks} chunks")
+        for kind, pages, (r1, r5, _mrr, n) in per_corpus:
+            print(f"  {kind:10}    {pages} pages; held-out {n}: R@1 {r1 / n:.3f} R@5 {r5 / n:.3f}")
+        n = stats["n"]
+        print(f"held-out        {n} questions ({len(samples)} tuning samples)")
+        print(f"recall@1        {stats['r1'] / n:.3f}")
+        print(f"recall@5        {stats['r5'] / n:.3f}")
+        print(f"MRR@5           {stats['mrr'] / n:.3f}")
+        print(f"answered        {stats['answered'] / n:.3f} of related questions")
+        for name, (ok, asked) in refused.items():
+            print(f"refused         {ok}/{asked} {name} questions ({ok / max(asked, 1):.3f})")
+        if stats["facts"]:
+            print(
+                f"fact in answer  {stats['fact'] / stats['facts']:.3f} of questions with a fact; "
+                f"{stats['given_fact'] / max(stats['given'], 1):.3f} of the offline answers given"
+            )
+        print(
+            f"ingestion       {total_bytes / 1e6 / total_time:.2f} MB/s with embeddings "
+            f"({total_bytes / 1e6 / total_cpu:.2f} MB per CPU second of this process)"
+        )
+        if args.calibrate:
+            from bench.calibrate import fit_confidence, fit_ranking
+
+            fit_ranking(ranking)
+            fit_confidence(samples)
+        queries = [q for kind in bots for q, *_ in SETS[kind]]
+        bot_id = bots.get("guide") or next(iter(bots.values()))
+        for target in [int(s) for s in args.sizes.split(",") if s]:
+            count = grow(bot_id, target)
+            for q in queries[:20]:
+                retrieve(bot_id, q)  # warm caches
+            times, cpu = [], []
+            for q in queries:
+                start, start_cpu = time.perf_counter(), time.process_time()
+                retrieve(bot_id, q)
+                times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
+            p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+            print(f"latency         {count} chunks: p50 {p50:.1f} ms, p95 {p95:.1f} ms", end="")
+            # CPU time of this process; the database server's share is in the wall time.
+            print(f" (CPU p50 {percentile(cpu, 0.5):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms)")
+        db.session.remove()
+        db.drop_all()
+
+
+if __name__ == "__main__":
+    main()

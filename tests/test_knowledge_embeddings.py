@@ -1,0 +1,51 @@
+"""The local embedding model: loads from its wheel with no network, and means something."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Any attempt to reach the network raises; HOME is empty so no cache can help.
+GUARDED = """
+import socket
+
+def refuse(*args, **kwargs):
+    raise OSError("network access attempted")
+
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+
+from knowledge.embeddings import embed_local
+
+vectors = embed_local(["Orders ship within two business days.", "How long does delivery take?",
+                       "The boiling point of tungsten"])
+print(vectors.shape[1], round(float(vectors[0] @ vectors[1]), 3),
+      round(float(vectors[0] @ vectors[2]), 3))
+"""
+
+
+def test_the_model_loads_with_the_network_unreachable(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("HF_", "HUGGINGFACE", "XDG_"))
+    }
+    env.update(HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-c", GUARDED],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    width, related, unrelated = result.stdout.split()
+    assert width == "256"
+    assert float(related) > float(unrelated) + 0.2
+    assert not any(tmp_path.rglob("*.safetensors")), "nothing may be downloaded or cached"
