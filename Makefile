@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test lint widget clean
+.PHONY: run dev test lint widget clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,23 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# The production server (gunicorn with gunicorn.conf.py) and a task worker, with the
+# demo pages on; Ctrl-C stops both. compose.yaml runs the same commands.
+run: export DOCENT_DEMO = 1
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	PORT=$(PORT) $(BIN)/flask seed
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads
+	$(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py app:app
+
+# The reloading development server; queued tasks run inside it (no worker needed).
+dev: export DOCENT_DEMO = 1
+dev: $(VENV)/.runtime
+	$(BIN)/flask db upgrade
+	PORT=$(PORT) $(BIN)/flask seed
+	DOCENT_QUEUE_URL=memory:// DOCENT_LOG_FORMAT=text \
+	  $(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT) --with-threads
 
 test: $(VENV)/.dev
 	$(BIN)/pytest -q

@@ -10,7 +10,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import health
 import logs
+import settings
+import tasks
 from extensions import csrf, limiter, login_manager, migrate, sock
 from models import db
 
@@ -46,6 +49,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Streams hold a connection only around their reads and writes; 30 per process
         # serves many concurrent streams without exhausting PostgreSQL's 100.
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True},
+        # PostgreSQL pool per process (docs/deploy.md; bench/pool.py measures it).
+        DB_POOL_SIZE=10,
+        DB_MAX_OVERFLOW=20,
+        DB_POOL_TIMEOUT=10,
         # Model server; with no key the offline engine answers from documents.
         OPENAI_API_KEY=None,
         OPENAI_BASE_URL=None,
@@ -88,6 +95,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         SEED_DEMO=False,
+        # Background tasks: huey on this URL (sqlite:///…, redis://…, memory:// runs them
+        # in the web process); empty means the limiter's Redis, else instance/tasks.db.
+        QUEUE_URL="",
+        # Tasks a worker runs at once; seconds a silent worker keeps a task; first retry delay.
+        TASK_WORKERS=1,
+        TASK_LEASE_SECONDS=60,
+        TASK_RETRY_SECONDS=10,
+        # Request logs: "json" (one object a line) or "text".
+        LOG_FORMAT="json",
     )
     app.config.from_prefixed_env("DOCENT")
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI"):
@@ -100,6 +116,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["QUEUE_URL"] = tasks.queue_url(app.config, instance)
     validate_config(app.config)
 
 
@@ -163,6 +180,9 @@ def validate_config(config: Any) -> None:
         raise ConfigError(
             "DATABASE_URL must be a SQLAlchemy URL like postgresql+psycopg://user@host/db."
         )
+    problems = settings.check(config)
+    if problems:
+        raise ConfigError(" ".join(problems))
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -175,6 +195,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, test_config)
     logs.install()
+    logs.configure(json_lines=app.config["LOG_FORMAT"] == "json")
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -185,6 +206,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sock.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
+    tasks.queue.init_app(app)
+    logs.init_app(app)
 
     import dashboard
     import widget
@@ -196,6 +219,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(health.bp)
 
     from cli import register as register_cli
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, g, request
 from limits import parse, parse_many
 
+import logs
 from api.errors import (
     InvalidApiKey,
     OriginNotAllowed,
@@ -82,6 +83,7 @@ def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
         key.last_used_at = now
         db.session.commit()
     g.cors_origin = origin if origin and key.origins else None
+    logs.note(key_id=key.id, bot_id=key.bot_id)
     return Caller(key=key, bot=key.bot, origin=origin)
 
 

@@ -144,7 +144,9 @@ def _add_json() -> Document:
     caller = writer(body)
     url = text_field(body, "url", 2000)
     if body.get("text") is None and url:
-        return knowledge.add_url(caller.bot.id, url)
+        # background: the page is fetched by a queued task, retried if the site fails.
+        background = flag(body.get("background"), "background")
+        return knowledge.add_url(caller.bot.id, url, background=background)
     title = text_field(body, "title", 500, required=True) or ""
     text = text_field(body, "text", 5_000_000, required=True) or ""
     fmt = FORMATS.get(str(body.get("format") or "text").lower())

@@ -474,6 +474,43 @@ def paths() -> dict[str, Any]:
             )
         },
         **integration_paths(op, ok, path_param),
+        **health_paths(),
+    }
+
+
+def health_paths() -> dict[str, Any]:
+    """The process and readiness checks a load balancer polls (no key, no limits)."""
+    state = {"type": "string", "enum": ["ok", "unavailable"]}
+    ready = {
+        "type": "object",
+        "properties": {
+            "status": state,
+            "checks": {
+                "type": "object",
+                "properties": {"database": state, "limiter": state},
+            },
+        },
+    }
+    return {
+        "/healthz": {
+            "get": op(
+                "The process is up",
+                "Operations",
+                ok({"type": "object", "properties": {"status": {"const": "ok"}}}),
+                public=True,
+                errors=(),
+            )
+        },
+        "/readyz": {
+            "get": op(
+                "The database and the limiter storage answer (503 when either does not)",
+                "Operations",
+                ok(ready),
+                public=True,
+                errors=(),
+            )
+            | {"responses": {"200": ok(ready), "503": ok(ready, "Not ready")}},
+        },
     }
 
 
@@ -514,6 +551,7 @@ def document() -> dict[str, Any]:
                 "MCP",
                 "Webhooks",
                 "Reference",
+                "Operations",
             )
         ],
         "paths": paths(),

@@ -256,7 +256,8 @@ SCHEMAS: dict[str, Schema] = {
         },
     ),
     "DocumentUrl": obj(
-        {"url": {**STR, "maxLength": 2000, "description": "A public http(s) page to import."}}
+        {"url": {**STR, "maxLength": 2000, "description": "A public http(s) page to import."}},
+        {"background": {**BOOL, "description": "Import on the task queue: 202 processing."}},
     ),
     "DocumentUpload": obj(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import queue
 import threading
@@ -74,7 +75,9 @@ def in_background(
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     items: queue.Queue[Any] = queue.Queue()
     cancelled = threading.Event()
-    return _relay(app, factory, items, cancelled, keepalive)
+    # A copy of the request's context, so the answer's model and tokens reach its log line.
+    context = contextvars.copy_context()
+    return _relay(app, factory, items, cancelled, keepalive, context)
 
 
 def _relay(
@@ -83,6 +86,7 @@ def _relay(
     items: queue.Queue[Any],
     cancelled: threading.Event,
     keepalive: float | None,
+    context: contextvars.Context,
 ) -> Iterator[Event | None]:
 
     def work() -> None:
@@ -97,7 +101,7 @@ def _relay(
                 stream.close()
                 items.put(_DONE)
 
-    worker = threading.Thread(target=work, name="docent-stream", daemon=True)
+    worker = threading.Thread(target=context.run, args=(work,), name="docent-stream", daemon=True)
     worker.start()
     try:
         while True:

@@ -13,7 +13,7 @@ from dashboard.access import owned, owned_bot, wants_json
 from dashboard.forms import AskForm, ButtonForm, TextDocumentForm, UploadForm
 from dashboard.trial import trial_answer
 from engine.curated import CURATED
-from models import Bot, Document, db
+from models import Bot, Document, Task, db
 
 ACCEPT = ".txt,.md,.markdown,.html,.htm,.pdf,.docx"
 # Files larger than this are processed in the background, with progress on the page.
@@ -43,6 +43,36 @@ def _documents(bot: Bot) -> list[Document]:
     )
 
 
+TASK_LABELS = {"ingest_document": "Processing an upload", "import_url": "Importing a page"}
+
+
+def failed_tasks(bot: Bot, limit: int = 20) -> list[dict[str, Any]]:
+    """Return the bot's background tasks that failed for good, newest first."""
+    rows = db.session.scalars(
+        db.select(Task)
+        .where(Task.bot_id == bot.id, Task.status == "failed")
+        .order_by(Task.finished_at.desc(), Task.id.desc())
+        .limit(limit)
+    ).all()
+    titles = dict(
+        db.session.execute(
+            db.select(Document.id, Document.title).where(
+                Document.id.in_([t.args.get("document_id") for t in rows])
+            )
+        ).all()
+    )
+    return [
+        {
+            "label": TASK_LABELS.get(t.name, t.name),
+            "subject": titles.get(t.args.get("document_id")) or t.args.get("url") or "",
+            "error": t.error or "",
+            "attempts": t.attempts,
+            "finished_at": t.finished_at,
+        }
+        for t in rows
+    ]
+
+
 def _page(bot: Bot, status: int = 200, **forms: Any) -> tuple[str, int]:
     context = {
         "upload_form": UploadForm(),
@@ -52,7 +82,12 @@ def _page(bot: Bot, status: int = 200, **forms: Any) -> tuple[str, int]:
         **forms,
     }
     return render_template(
-        "dashboard/documents.html", bot=bot, documents=_documents(bot), accept=ACCEPT, **context
+        "dashboard/documents.html",
+        bot=bot,
+        documents=_documents(bot),
+        failed=failed_tasks(bot),
+        accept=ACCEPT,
+        **context,
     ), status
 
 

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Table
+from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
+import logs
 from engine import events
 from engine.curated import promote, stream_curated
 from engine.prices import cost_micros, dollars
@@ -52,42 +54,65 @@ def prepare_turn(
 ) -> Turn:
     """Find or start the conversation and commit the visitor's message."""
     session_id = session_id or new_session_id()
-    conversation = db.session.execute(
-        db.select(Conversation).where(
-            Conversation.bot_id == bot.id, Conversation.session_id == session_id
+    conversation_id, started = _conversation_id(bot.id, session_id, key_id, question)
+    if not started:
+        # Counters move in SQL: several servers may add to one conversation at once.
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(message_count=Conversation.message_count + 1, last_at=utcnow())
         )
-    ).scalar_one_or_none()
-    if conversation is None:
-        conversation = Conversation(
-            bot_id=bot.id,
-            session_id=session_id,
-            key_id=key_id,
-            name=question[:80],
-            preview=question[:200],
-            message_count=0,
-            total_tokens=0,
-        )
-        db.session.add(conversation)
+    else:
         emit_event(
             bot.id,
             "conversation.created",
             {"bot_id": bot.id, "session_id": session_id, "question": question},
         )
-    conversation.message_count += 1
-    conversation.last_at = utcnow()
     db.session.add(
-        Message(conversation=conversation, role="user", content=question, status="complete")
+        Message(conversation_id=conversation_id, role="user", content=question, status="complete")
     )
     db.session.commit()
     return Turn(
         bot_id=bot.id,
-        conversation_id=conversation.id,
+        conversation_id=conversation_id,
         session_id=session_id,
         key_id=key_id,
         question=question,
         assistant_id=uuid.uuid4().hex,
         history=history,
     )
+
+
+def _conversation_id(
+    bot_id: int, session_id: str, key_id: int | None, question: str
+) -> tuple[int, bool]:
+    """Return the conversation's id and whether this question started it.
+
+    Two first messages of one session may race (on one server or two): the loser of
+    the insert finds the winner's row.
+    """
+    find = db.select(Conversation.id).where(
+        Conversation.bot_id == bot_id, Conversation.session_id == session_id
+    )
+    found = db.session.scalar(find)
+    if found is not None:
+        return found, False
+    conversation = Conversation(
+        bot_id=bot_id,
+        session_id=session_id,
+        key_id=key_id,
+        name=question[:80],
+        preview=question[:200],
+        message_count=1,
+        total_tokens=0,
+        last_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(conversation)
+        return conversation.id, True
+    except IntegrityError:
+        return db.session.scalar(find), False
 
 
 def stored_history(conversation_id: int, before_seq: int | None = None) -> list[dict[str, str]]:
@@ -208,7 +233,6 @@ def _finish(
         messages, content, usage, effective_model(bot), bool(parts) or status != "failed"
     )
     latency = int((time.monotonic() - started) * 1000)
-    conversation = db.session.get(Conversation, turn.conversation_id)
     db.session.add(
         Message(
             id=turn.assistant_id,
@@ -226,10 +250,15 @@ def _finish(
             answered=answered,
         )
     )
-    if conversation is not None:
-        conversation.message_count += 1
-        conversation.total_tokens += input_tokens + output_tokens
-        conversation.last_at = utcnow()
+    db.session.execute(
+        update(Conversation)
+        .where(Conversation.id == turn.conversation_id)
+        .values(
+            message_count=Conversation.message_count + 1,
+            total_tokens=Conversation.total_tokens + input_tokens + output_tokens,
+            last_at=utcnow(),
+        )
+    )
     if messages:
         record_usage(bot.id, turn.key_id, model, input_tokens, output_tokens, cost, latency)
     if status == "complete" and answered is False:  # the fallback or a declined answer
@@ -308,6 +337,7 @@ def record_usage(
     latency_ms: int,
 ) -> None:
     """Add one model call to the day's aggregate row (an upsert, safe under concurrency)."""
+    logs.note(model=model, input_tokens=input_tokens, output_tokens=output_tokens)
     values = {
         "bot_id": bot_id,
         "key_id": key_id or 0,

@@ -1,25 +1,28 @@
-"""Background ingestion: one worker thread at a time, progress kept on the Document row."""
+"""Background ingestion: uploads and URL imports run as queued tasks; progress on the row."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, current_app
 from sqlalchemy import delete, update
 
+import tasks
 from knowledge.errors import IngestError
-from models import Chunk, Document, db
+from models import Chunk, Document, Task, db
 
 log = logging.getLogger(__name__)
-Work = Callable[[Document, Callable[[float], None]], None]
-# Parsing is CPU-bound; one job at a time leaves the other core for requests.
-_slot = threading.BoundedSemaphore(1)
-_threads: dict[int, threading.Thread] = {}
-_lock = threading.Lock()
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+UNEXPECTED = "Processing failed unexpectedly; try again or upload another format."
+
+
+class Transient(Exception):
+    """A failure worth retrying (a page that timed out or answered 5xx)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class _Progress:
@@ -44,60 +47,74 @@ class _Progress:
         time.sleep(0)
 
 
-def start(document_id: int, work: Work) -> threading.Thread:
-    """Run work(document, progress) for a document in a thread with its own app context."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    thread = threading.Thread(
-        target=_run, args=(app, document_id, work), name=f"docent-ingest-{document_id}", daemon=True
+def start_file(document: Document, fmt: str, data: bytes, title: str | None) -> Task:
+    """Queue the parsing and storing of an upload whose row says "processing"."""
+    return tasks.enqueue(
+        "ingest_document",
+        {"document_id": document.id, "fmt": fmt, "title": title, "hash": document.content_hash},
+        payload=data,
+        bot_id=document.bot_id,
     )
-    with _lock:
-        _threads[document_id] = thread
-    thread.start()
-    return thread
 
 
-def _run(app: Flask, document_id: int, work: Work) -> None:
-    with _slot, app.app_context():
-        try:
-            document = db.session.get(Document, document_id)
-            if document is None:  # deleted while it waited
-                return
-            work(document, _Progress(document_id))
-            db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - a failed job is reported on its row
-            db.session.rollback()
-            if isinstance(exc, IngestError):
-                message = exc.message
-            else:
-                log.exception("background ingestion of document %s failed", document_id)
-                message = "Processing failed unexpectedly; try again or upload another format."
-            _fail(document_id, message)
-        finally:
-            with _lock:
-                _threads.pop(document_id, None)
+def start_url(document: Document, url: str) -> Task:
+    """Queue the import of a web page into a row that says "processing"."""
+    return tasks.enqueue(
+        "import_url", {"document_id": document.id, "url": url}, bot_id=document.bot_id
+    )
 
 
-def _fail(document_id: int, message: str) -> None:
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, IngestError | Transient):
+        return exc.message
+    return UNEXPECTED
+
+
+def _failed(task: Task, message: str) -> None:
+    """Mark the task's document failed with the task's last error."""
+    document_id = task.args.get("document_id")
     db.session.execute(delete(Chunk).where(Chunk.document_id == document_id))
     db.session.execute(
         update(Document)
         .where(Document.id == document_id)
         .values(status="failed", progress=0.0, error=message, chunk_count=0)
     )
-    db.session.commit()
+
+
+def _document(task: Task) -> Document | None:
+    return db.session.get(Document, task.args["document_id"])
+
+
+@tasks.handler("ingest_document", permanent=(IngestError,), on_failure=_failed, describe=_describe)
+def ingest_document(task: Task) -> None:
+    """Parse, chunk, embed and store an uploaded file; safe to run again."""
+    from knowledge.ingest import finish_file
+
+    document = _document(task)
+    args: dict[str, Any] = task.args
+    if document is None or task.payload is None:
+        return  # deleted while it waited
+    if args.get("hash") and document.content_hash != args["hash"]:
+        return  # a newer upload of the same file replaced this one while it waited
+    finish_file(document, args["fmt"], task.payload, args.get("title"), _Progress(document.id))
+
+
+@tasks.handler("import_url", permanent=(IngestError,), on_failure=_failed, describe=_describe)
+def import_url(task: Task) -> None:
+    """Fetch a web page and store it as the task's document; retried when the page fails."""
+    from knowledge.ingest import finish_url
+
+    document = _document(task)
+    if document is None:
+        return
+    try:
+        finish_url(document, task.args["url"], _Progress(document.id))
+    except IngestError as exc:
+        if exc.status >= 500:
+            raise Transient(exc.message) from exc
+        raise
 
 
 def wait_idle(timeout: float | None = None) -> bool:
-    """Wait for every running job; return False if some are still running at the timeout."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        with _lock:
-            threads = list(_threads.values())
-        if not threads:
-            return True
-        for thread in threads:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            thread.join(remaining)
-            if deadline is not None and time.monotonic() >= deadline:
-                with _lock:
-                    return not _threads
+    """Wait for every queued ingestion; return False if some are still running at the timeout."""
+    return tasks.wait_idle(timeout)

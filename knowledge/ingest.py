@@ -8,19 +8,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
-from knowledge import background
+from knowledge import background as background_tasks
 from knowledge.chunking import DEFAULT_BUDGET, DEFAULT_OVERLAP, Piece, chunk_sections
 from knowledge.embeddings import embed_or_none
 from knowledge.errors import IngestError
 from knowledge.fetch import fetch
 from knowledge.parsers import CONTENT_TYPES, detect_format, parse
-from models import Bot, Chunk, Document, db, utcnow
+from models import Bot, Chunk, Document, Task, db, utcnow
 
 log = logging.getLogger(__name__)
 FORMATS = ("text", "markdown", "html")
@@ -177,7 +176,7 @@ def _ingest(
         document.status, document.progress, document.error = "processing", 0.0, None
         db.session.add(document)
         db.session.commit()
-        background.start(document.id, partial(_finish, job))
+        background_tasks.start_file(document, fmt, data, title)
         return document
     try:
         found_title, pieces = build(job)
@@ -210,10 +209,16 @@ def _describe(
     document.size_bytes = size
 
 
-def _finish(job: _Job, document: Document, progress: Callable[[float], None]) -> None:
-    """Build and store a background job's chunks (runs inside background.start)."""
-    found_title, pieces = build(job, progress)
-    if job.title is None and found_title:
+def finish_file(
+    document: Document,
+    fmt: str,
+    data: bytes,
+    title: str | None,
+    progress: Callable[[float], None] | None = None,
+) -> None:
+    """Build and store a queued upload's chunks into its row (a background task)."""
+    found_title, pieces = build(_Job(fmt=fmt, data=data, title=title), progress)
+    if title is None and found_title:
         document.title = found_title[:500]
     store(document, pieces, progress)
 
@@ -266,11 +271,8 @@ def add_file(
     )
 
 
-def add_url(bot_id: int, url: str) -> Document:
-    """Import one web page (HTML, text, Markdown, PDF or .docx) by its URL."""
-    url = (url or "").strip()
-    if db.session.get(Bot, bot_id) is None:
-        raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
+def _fetch(url: str) -> tuple[str, bytes, str]:
+    """Download a page within the size and time limits; return its format, bytes and URL."""
     fetched = fetch(
         url,
         max_bytes=min(int(setting("URL_MAX_BYTES", 10_000_000)), max_bytes()),
@@ -281,16 +283,51 @@ def add_url(bot_id: int, url: str) -> Document:
     fmt = CONTENT_TYPES.get(fetched.content_type) or detect_format(
         name or "page", fetched.data, fetched.content_type
     )
+    return fmt, fetched.data, fetched.url
+
+
+def add_url(bot_id: int, url: str, *, background: bool = False) -> Document:
+    """Import one web page (HTML, text, Markdown, PDF or .docx) by its URL.
+
+    With background=True the page is fetched by a queued task (retried when the site
+    times out or fails) and the returned row says "processing" until it is done.
+    """
+    url = (url or "").strip()
+    if db.session.get(Bot, bot_id) is None:
+        raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
+    if background:
+        if not url.lower().startswith(("http://", "https://")) or len(url) > 2000:
+            raise IngestError("Only http and https URLs can be imported.")
+        document = _find(bot_id, "url", urls=(url,)) or Document(
+            bot_id=bot_id, source="url", title=url[:500], url=url, size_bytes=0
+        )
+        document.status, document.progress, document.error = "processing", 0.0, None
+        db.session.add(document)
+        db.session.commit()
+        background_tasks.start_url(document, url)
+        return document
+    fmt, data, final_url = _fetch(url)
     return _ingest(
         bot_id,
         source="url",
         fmt=fmt,
-        data=fetched.data,
+        data=data,
         title=None,
-        fallback_title=fetched.url,
-        url=fetched.url,
+        fallback_title=final_url,
+        url=final_url,
         identity_url=url,
     )
+
+
+def finish_url(
+    document: Document, url: str, progress: Callable[[float], None] | None = None
+) -> None:
+    """Fetch a page and store it into its row (a background task)."""
+    fmt, data, final_url = _fetch(url)
+    _check_size(data)
+    found_title, pieces = build(_Job(fmt=fmt, data=data, title=None), progress)
+    _describe(document, found_title or final_url, None, final_url, _hash(fmt, data), len(data))
+    store(document, pieces, progress)
 
 
 def delete_document(document_id: int) -> None:
@@ -311,17 +348,33 @@ def delete_document(document_id: int) -> None:
 
 
 def mark_interrupted(idle_seconds: float = 600) -> int:
-    """Fail documents whose processing has shown no progress for a while; return how many."""
-    # Progress writes touch updated_at, so a quiet row belongs to a stopped server.
+    """Fail documents whose processing has stopped for good; return how many.
+
+    A row with a queued or running task is still being worked on (the queue retries
+    and recovers it); one without, and quiet for a while, belongs to a stopped server.
+    """
     cutoff = utcnow() - timedelta(seconds=idle_seconds)
-    result = db.session.execute(
-        update(Document)
-        .where(Document.status == "processing", Document.updated_at < cutoff)
-        .values(
-            status="failed",
-            progress=0.0,
-            error="Processing was interrupted; upload the file again.",
+    quiet = db.session.scalars(
+        select(Document.id).where(Document.status == "processing", Document.updated_at < cutoff)
+    ).all()
+    if not quiet:
+        return 0
+    active = {
+        args.get("document_id")
+        for args in db.session.scalars(
+            select(Task.args).where(Task.status.in_(("queued", "running")))
         )
-    )
+    }
+    stopped = [i for i in quiet if i not in active]
+    if stopped:
+        db.session.execute(
+            update(Document)
+            .where(Document.id.in_(stopped))
+            .values(
+                status="failed",
+                progress=0.0,
+                error="Processing was interrupted; upload the file again.",
+            )
+        )
     db.session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return len(stopped)

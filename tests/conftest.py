@@ -58,6 +58,10 @@ def config(tmp_path: Any) -> dict[str, Any]:
         "RATE_LIMIT_IP": "10000/minute",
         "OPENAI_API_KEY": None,
         "WTF_CSRF_ENABLED": False,
+        # Queued tasks run on a thread of the test process; tests/test_production.py
+        # runs a real `flask worker` on SQLite.
+        "QUEUE_URL": "memory://",
+        "TASK_RETRY_SECONDS": 0.1,
     }
 
 

@@ -195,3 +195,29 @@ def test_another_bots_document_is_404(app, client, auth, make_bot, make_key):
     assert "Secret plan" not in listed
     with app.app_context():
         assert db.session.get(Document, theirs) is not None
+
+
+def test_url_import_on_the_queue_answers_202_then_fails_with_the_reason(app, client, auth):
+    from knowledge import background
+
+    response = client.post(
+        "/api/v1/documents",
+        json={"url": "http://127.0.0.1:9/page", "background": True},
+        headers=auth,
+    )
+    assert response.status_code == 202
+    document = response.json["document"]
+    assert (document["status"], document["source"]) == ("processing", "url")
+    with app.app_context():
+        assert background.wait_idle(30)
+    document = client.get(f"/api/v1/documents/{document['id']}", headers=auth).json["document"]
+    assert document["status"] == "failed" and "private or local" in document["error"]
+
+
+def test_url_import_background_flag_is_validated(client, auth):
+    response = client.post(
+        "/api/v1/documents",
+        json={"url": "https://example.com", "background": "maybe"},
+        headers=auth,
+    )
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_request"

@@ -219,3 +219,19 @@ def test_stored_xss_in_documents_is_rendered_harmlessly(app, signed_in, owner):
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "<svg onload" not in html
         assert "&lt;script&gt;" in html
+
+
+def test_failed_background_tasks_are_listed_on_the_knowledge_page(app, signed_in, owner):
+    from knowledge import background
+
+    app.config["DASHBOARD_BACKGROUND_BYTES"] = 10
+    bot = support.owned_bot(app, owner)
+    page = signed_in.get(f"/dashboard/bots/{bot}/documents").get_data(as_text=True)
+    assert "Failed background tasks" not in page
+    upload(signed_in, bot, "broken.pdf", b"%PDF-1.4 not really a PDF at all")
+    with app.app_context():
+        assert background.wait_idle(30)
+    page = signed_in.get(f"/dashboard/bots/{bot}/documents").get_data(as_text=True)
+    failed = page[page.index('id="failed-tasks"') :]
+    assert "Processing an upload" in failed and "broken" in failed
+    assert "This file is not a readable PDF." in failed

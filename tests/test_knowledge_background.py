@@ -68,3 +68,17 @@ def test_progress_is_written_while_processing(app, bot, monkeypatch):
     add_file(bot, "pages.pdf", make_pdf([f"Page {i} text." for i in range(5)]), background=True)
     assert background.wait_idle(30)
     assert seen == sorted(seen) and 0 < seen[0] < seen[-1] < 1
+
+
+def test_an_older_queued_upload_never_overwrites_a_newer_one(app, bot):
+    import tasks
+
+    document = add_file(bot, "notes.md", b"# Notes\n\nBeta facts.")
+    # The task of an upload that a newer one of the same file replaced while it waited.
+    stale = {"document_id": document.id, "fmt": "markdown", "title": None, "hash": "older"}
+    task = tasks.enqueue("ingest_document", stale, payload=b"# Notes\n\nAlpha facts.")
+    assert background.wait_idle(30)
+    contents = db.session.scalars(select(Chunk.content).where(Chunk.document_id == document.id))
+    assert list(contents) == ["Beta facts."]
+    db.session.expire_all()
+    assert db.session.get(type(task), task.id).status == "done"

@@ -34,3 +34,78 @@ def test_gunicorn_access_format_has_no_query_string():
         "%(r)s" not in settings["access_log_format"]
         and "%(q)s" not in settings["access_log_format"]
     )
+
+
+def request_lines(caplog) -> list[dict]:
+    """The request log lines, as the JSON formatter writes them."""
+    import json
+
+    from logs import JsonLines
+
+    formatter = JsonLines()
+    return [json.loads(formatter.format(r)) for r in caplog.records if r.name == "docent.request"]
+
+
+def test_one_json_line_per_request_with_key_bot_model_and_tokens(client, bot, make_key, caplog):
+    key = make_key(bot)
+    with caplog.at_level(logging.INFO, logger="docent.request"):
+        response = client.post(
+            f"/api/v1/chat?api_key={key}", json={"message": "How long does shipping take?"}
+        )
+    assert response.status_code == 200
+    [line] = request_lines(caplog)
+    assert line["request_id"] == response.headers["X-Request-Id"]
+    assert (line["method"], line["route"], line["status"]) == ("POST", "/api/v1/chat", 200)
+    assert line["bot_id"] == bot and isinstance(line["key_id"], int)
+    assert line["model"] and line["output_tokens"] > 0 and line["input_tokens"] > 0
+    assert line["latency_ms"] >= 0 and line["level"] == "info"
+    assert key not in caplog.text and key[10:] not in str(line)
+
+
+def test_a_stream_logs_when_it_ends(client, bot, make_key, caplog):
+    key = make_key(bot)
+    with caplog.at_level(logging.INFO, logger="docent.request"):
+        response = client.post(
+            "/v1/chat/stream",
+            json={"sessionId": "logs", "message": "How long does shipping take?"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert request_lines(caplog) == []  # nothing yet: the body has not been read
+        body = response.get_data(as_text=True)
+        response.close()
+    assert '"type": "end"' in body
+    [line] = request_lines(caplog)
+    assert line["route"] == "/v1/chat/stream" and line["output_tokens"] > 0
+
+
+def test_request_id_comes_from_the_proxy_only_when_trusted(config, caplog):
+    from app import create_app
+
+    sent = {"X-Request-Id": "edge-1234"}
+    assert (
+        create_app(config).test_client().get("/healthz", headers=sent).headers["X-Request-Id"]
+        != "edge-1234"
+    )
+    config["TRUSTED_PROXIES"] = 1
+    client = create_app(config).test_client()
+    assert client.get("/healthz", headers=sent).headers["X-Request-Id"] == "edge-1234"
+    forged = client.get("/healthz", headers={"X-Request-Id": 'bad id "{}" ' + "x" * 200})
+    assert len(forged.headers["X-Request-Id"]) == 32
+
+
+def test_json_lines_redact_keys_in_messages_and_tracebacks():
+    import json
+
+    from logs import JsonLines
+
+    key = "sk_" + "a1B2" * 8 + "Zz9Yy8"
+    try:
+        raise ValueError(f"bad key {key}")
+    except ValueError:
+        import sys
+
+        record = logging.makeLogRecord(
+            {"name": "docent.x", "msg": "saw %s", "args": (key,), "exc_info": sys.exc_info()}
+        )
+    line = JsonLines().format(record)
+    assert key not in line and json.loads(line)["msg"] == "saw sk_[redacted]"
