@@ -20,7 +20,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "welcome_message": "Hi! Ask me anything about this site.",
     "starter_questions": [],
     "avatar_url": "",
-    "placeholder": "Ask a question…",
+    "placeholder": "",  # empty: the widget says "Ask a question…" in its language
     "labels": {},
 }
 

@@ -17,8 +17,12 @@
     copy: "Copy answer", copied: "Copied", reset: "New conversation", sources: "Sources",
     up: "Helpful", down: "Not helpful", thanks: "Thanks!", typing: "Typing", stopped: "Stopped.",
     input: "Message", error: "Something went wrong.", network: "Connection lost.",
-    rate: "Too many messages. Try again in {s} s.", why: "What was wrong? (optional)"
+    rate: "Too many messages. Try again in {s} s.", why: "What was wrong? (optional)",
+    ask: "Ask a question…", human: "Talk to a person", lead: "Leave your details", name: "Name",
+    email: "Email", sent: "Thanks! We will get back to you."
   };
+  // Languages with a file under /widget/i18n/; English is built in.
+  var LANGS = /^(fr|de|es|nl|pt|it|ja)$/;
   var CSS =
     ":host{all:initial!important;display:block!important}" +
     "*{box-sizing:border-box}[hidden]{display:none!important}" +
@@ -203,11 +207,16 @@
     starterQuestions: "starter_questions", avatar: "avatar_url", avatarUrl: "avatar_url"
   };
 
-  function readConfig(server, data) {
-    var c = Object.assign({}, server), labels = {}, k;
+  // Labels: English, the language's file, the owner's ("send" or "fr.send"), then data-labels.
+  function readConfig(server, data, lang, words) {
+    var c = Object.assign({}, server), own = server.labels || {}, labels = {}, k;
     for (k in OPTIONS) if (data[k] != null) c[OPTIONS[k]] = data[k];
     try { labels = JSON.parse(data.labels || "{}"); } catch (_) {}
-    c.labels = Object.assign({}, LABELS, server.labels, labels);
+    c.labels = Object.assign({}, LABELS, words);
+    for (k in own) if (k.indexOf(".") < 0) c.labels[k] = own[k];
+    for (k in own) if (k.indexOf(lang + ".") == 0) c.labels[k.slice(lang.length + 1)] = own[k];
+    Object.assign(c.labels, labels);
+    c.lang = lang;
     c.accent = hexColor(c.accent_color) || "#4f46e5";
     c.starters = questions(c.starter_questions);
     return c;
@@ -334,8 +343,8 @@
       });
     }
 
-    function mount(server) {
-      c = readConfig(server || {}, data);
+    function mount(server, lang, words) {
+      c = readConfig(server || {}, data, lang, words);
       L = c.labels;
       inline_ = c.mode == "inline";
       var target = inline_ ? doc.querySelector(c.target) : doc.body;
@@ -352,7 +361,7 @@
       }
       var dir = c.dir || doc.documentElement.dir || doc.body.dir || getComputedStyle(doc.documentElement).direction;
       wrap = root.appendChild(h("div", {
-        class: "w" + (inline_ ? " in" : c.position == "left" ? " lf" : ""), dir: dir == "rtl" ? "rtl" : "ltr",
+        class: "w" + (inline_ ? " in" : c.position == "left" ? " lf" : ""), dir: dir == "rtl" ? "rtl" : "ltr", lang: lang,
         keydown: function (e) { if (e.key == "Escape") actions.close(); }
       }));
       var scheme = win.matchMedia && matchMedia("(prefers-color-scheme: dark)");
@@ -393,7 +402,7 @@
         (live = h("div", { class: "r", "aria-live": "polite" })),
         h("form", { class: "f", submit: function (e) { e.preventDefault(); busy ? controller.abort() : submit(); } }, [
           (input = h("textarea", {
-            rows: 1, maxlength: 4000, placeholder: c.placeholder || "", "aria-label": L.input,
+            rows: 1, maxlength: 4000, placeholder: c.placeholder || L.ask, "aria-label": L.input,
             keydown: function (e) {
               if (e.key == "Enter" && !e.shiftKey && !e.isComposing) {
                 e.preventDefault();
@@ -620,8 +629,13 @@
 
     function boot() {
       if (!key) return warn("the script tag needs data-key");
-      request("/v1/widget/config").then(function (res) { return res.json(); }).then(function (server) {
-        whenReady(function () { mount(server); });
+      var lang = (data.lang || doc.documentElement.lang || navigator.language || "en").toLowerCase().split("-")[0];
+      // Another language's words are fetched only when needed; a failure leaves English.
+      var words = LANGS.test(lang) ? fetch(base + "/widget/i18n/" + lang + ".json").then(function (res) {
+        return res.ok ? res.json() : {};
+      }).catch(function () { return {}; }) : {};
+      Promise.all([request("/v1/widget/config").then(function (res) { return res.json(); }), words]).then(function (r) {
+        whenReady(function () { mount(r[0], lang, r[1]); });
       }, function (e) {
         // A refused origin looks like a network error: CORS hides the 403 from us.
         warn("not started: " + (e.status ? e.message : base + " is unreachable or does not allow this page's origin"));
