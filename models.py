@@ -79,6 +79,8 @@ class Bot(Model):
     fallback_message: Mapped[str] = mapped_column(Text, default="")
     # Public widget settings: title, accent_color, position, welcome_message, ...
     widget: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Conversations (and their leads) older than this many days are deleted; None keeps them.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     owner: Mapped[User | None] = relationship(back_populates="bots")
@@ -312,6 +314,25 @@ class WebhookDelivery(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     event: Mapped[WebhookEvent] = relationship()
+
+
+class Lead(Model):
+    """A visitor's contact details or request for a person, kept with their conversation."""
+
+    __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_bot_created", "bot_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(String(128))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # lead or handoff
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320))
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Task(db.Model):

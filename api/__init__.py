@@ -12,6 +12,7 @@ from api import (  # noqa: E402,F401
     chat,
     cors,
     documents,
+    leads,
     mcp,
     openai_compat,
     openapi,

@@ -22,6 +22,9 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "avatar_url": "",
     "placeholder": "",  # empty: the widget says "Ask a question…" in its language
     "labels": {},
+    # "Talk to a person": off, always, or once an answer went unanswered; the lead form.
+    "handoff": "off",
+    "lead_form": False,
 }
 
 

@@ -17,6 +17,7 @@ from dashboard import (  # noqa: E402,F401  (routes and hooks register on bp)
     errors,
     filters,
     keys,
+    leads,
     site,
     unanswered,
     usage,

@@ -39,7 +39,7 @@ LABEL_NAMES = (
     "rate",
     "why",
     "ask",
-    "human",
+    "handoff",
     "lead",
     "name",
     "email",
@@ -157,6 +157,10 @@ def appearance(bot_id: int) -> Any:
             "avatar_url": (form.avatar_url.data or "").strip(),
             "placeholder": (form.placeholder.data or "").strip(),
             "labels": parse_labels(form.labels.data or ""),
+            "handoff": form.handoff.data
+            if form.handoff.data in ("always", "unanswered")
+            else "off",
+            "lead_form": bool(form.lead_form.data),
         }
         db.session.commit()
         flash(

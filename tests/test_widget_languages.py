@@ -25,7 +25,7 @@ from widget import LANG_DIR
 ENGLISH_NAMES = {
     "open", "close", "send", "stop", "retry", "copy", "copied", "reset", "sources", "up",
     "down", "thanks", "typing", "stopped", "input", "error", "network", "rate", "why", "ask",
-    "human", "lead", "name", "email", "sent",
+    "handoff", "lead", "name", "email", "sent",
 }  # fmt: skip
 
 

@@ -18,7 +18,7 @@
     up: "Helpful", down: "Not helpful", thanks: "Thanks!", typing: "Typing", stopped: "Stopped.",
     input: "Message", error: "Something went wrong.", network: "Connection lost.",
     rate: "Too many messages. Try again in {s} s.", why: "What was wrong? (optional)",
-    ask: "Ask a question…", human: "Talk to a person", lead: "Leave your details", name: "Name",
+    ask: "Ask a question…", handoff: "Talk to a person", lead: "Leave your details", name: "Name",
     email: "Email", sent: "Thanks! We will get back to you."
   };
   // Languages with a file under /widget/i18n/; English is built in.
@@ -60,7 +60,8 @@
     "@media(prefers-reduced-motion:reduce){.d i{animation:none}}" +
     ".q{display:flex;flex-wrap:wrap;gap:6px}.q button{border:1px solid var(--bd);border-radius:16px;padding:5px 12px;text-align:start}" +
     ".f{display:flex;gap:8px;padding:10px;border-top:1px solid var(--bd);align-items:flex-end}" +
-    "textarea{flex:1;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--bd);border-radius:10px;padding:8px 12px;margin:0;resize:none;min-height:42px;max-height:140px;field-sizing:content}" +
+    ".hb{padding:0 10px 8px}.ld{display:grid;gap:8px;padding:10px;border:1px solid var(--bd);border-radius:12px}.ld label{display:grid}" +
+    "textarea,input{flex:1;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--bd);border-radius:10px;padding:8px 12px;margin:0;resize:none;min-height:42px;max-height:140px;field-sizing:content}" +
     "::placeholder{color:var(--mu);opacity:1}" +
     ".sb{width:42px;height:42px;justify-content:center;background:var(--ac);color:var(--on);border-radius:10px}" +
     ".c{width:100%;padding:0;border:0}" +
@@ -236,7 +237,7 @@
   function start(el) {
     var data = el.dataset, key = data.key, base = new URL(el.src, location.href).origin;
     var storeKey = "docent:" + key + ":" + (data.target || "");
-    var handlers = {}, queue = [], st = load(), c, L, host, root, wrap, launcher, panel, log, input, sendBtn, live, inline_;
+    var handlers = {}, queue = [], st = load(), c, L, host, root, wrap, launcher, panel, log, bar, input, sendBtn, live, inline_;
     var isOpen = 0, synced = 0, busy = 0, controller, frame;
 
     var api = {};
@@ -399,6 +400,7 @@
           inline_ ? null : button(L.close, "x", actions.close)
         ]),
         (log = h("div", { class: "lg" })),
+        (bar = h("div", { class: "q hb" })),
         (live = h("div", { class: "r", "aria-live": "polite" })),
         h("form", { class: "f", submit: function (e) { e.preventDefault(); busy ? controller.abort() : submit(); } }, [
           (input = h("textarea", {
@@ -445,6 +447,37 @@
       }
       st.msgs.forEach(function (m) { log.append(row(m)); });
       log.scrollTop = log.scrollHeight;
+      extras();
+    }
+
+    // "Talk to a person" (always, or once an answer went unanswered) and the lead form.
+    function extras() {
+      var hand = c.handoff == "always" || (c.handoff == "unanswered" && st.msgs.some(function (m) { return m.ok === false; }));
+      bar.replaceChildren();
+      [hand && "handoff", c.lead_form && "lead"].forEach(function (kind) {
+        if (kind) bar.append(h("button", { type: "button", click: function () { leadForm(kind); } }, L[kind]));
+      });
+      bar.hidden = !bar.firstChild;
+    }
+
+    function leadForm(kind) {
+      var old = log.querySelector(".ld"), f = {};
+      if (old) old.remove();
+      var form = log.appendChild(h("form", { class: "ld", submit: function (e) {
+        e.preventDefault();
+        request("/v1/leads", {
+          sessionId: st.sid, kind: kind, name: f.name.value, email: f.email.value, message: f.input.value
+        }).then(function () {
+          form.replaceChildren(h("p", 0, L.sent));
+          announce(L.sent);
+        }, function (e) {
+          form.append(h("p", { class: "e" }, e.status ? e.message : L.network));
+        });
+      } }, ["name", "email", "input"].map(function (n) {
+        return h("label", 0, [L[n], (f[n] = h(n == "input" ? "textarea" : "input", { name: n, type: n == "email" ? "email" : null, required: n == "email" }))]);
+      }).concat(h("button", { class: "sb", type: "submit", "aria-label": L.send }, icon("send")))));
+      form.scrollIntoView({ block: "nearest" });
+      f.name.focus();
     }
 
     // Draw one message; assistant text goes through the allowlist markdown renderer.
@@ -564,7 +597,7 @@
         if (ev.type == "start") m.id = ev.message_id;
         else if (ev.type == "delta") { m.text += ev.content || ""; paint(m); }
         else if (ev.type == "sources") m.sources = ev.sources || [];
-        else if (ev.type == "end") ended = 1;
+        else if (ev.type == "end") { ended = 1; m.ok = ev.answered; }
         else if (ev.type == "error") { ended = 1; m.err = (ev.error && ev.error.message) || L.error; }
       }
       request("/v1/chat/stream", { sessionId: st.sid, message: text }, ctrl.signal).then(function (res) {
@@ -596,6 +629,7 @@
         if (atEnd) log.scrollTop = log.scrollHeight;
         save();
         announce(m.err || (m._b && m._b.textContent) || L.stopped);
+        extras();
         emit(m.err ? "error" : "answer", m.err ? { message: m.err } : { message_id: m.id, text: m.text, sources: m.sources });
       }));
     }
@@ -613,7 +647,7 @@
         st.msgs = j.messages.map(function (x) {
           return {
             id: x.message_id, role: x.role, text: x.content || "", sources: x.sources, st: x.status,
-            fb: x.feedback && x.feedback.rating, err: x.status == "failed" ? L.error : ""
+            fb: x.feedback && x.feedback.rating, ok: x.answered, err: x.status == "failed" ? L.error : ""
           };
         });
         save();
