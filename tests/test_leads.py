@@ -179,3 +179,19 @@ def test_dashboard_lists_leads(app, client, shop):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "ada@example.org" in html and "Call me" in html
+
+
+def test_dashboard_delete_removes_the_session_and_its_leads(app, client, shop):
+    client.post(
+        "/v1/chat", json={"sessionId": "visitor-1", "message": "Hi"}, headers=shop["headers"]
+    )
+    client.post("/v1/leads", json=GOOD, headers=shop["headers"])
+    client.post("/v1/leads", json={**GOOD, "sessionId": "visitor-2"}, headers=shop["headers"])
+    with app.app_context():
+        conversation_id = db.session.scalar(db.select(Conversation.id))
+    assert sign_in(client, "owner@shop.example").status_code == 302
+    url = f"/dashboard/bots/{shop['bot']}/conversations/{conversation_id}/delete"
+    assert client.post(url).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Conversation.id))) == 0
+        assert db.session.scalars(db.select(Lead.session_id)).all() == ["visitor-2"]
