@@ -19,6 +19,7 @@ from api import (  # noqa: E402,F401
     questions,
     quivr,
     sessions,
+    sources,
     usage,
     webhooks,
     widget_config,

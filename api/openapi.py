@@ -12,6 +12,8 @@ from api import bp
 from api.keys import SCOPES
 from api.openapi_integrations import SCHEMAS as INTEGRATION_SCHEMAS
 from api.openapi_integrations import integration_paths
+from api.openapi_sites import SCHEMAS as SITE_SCHEMAS
+from api.openapi_sites import site_paths
 from api.schemas import BOOL, DAY, SCHEMAS, SID, STR, Schema, obj, ref
 
 AUTH_SCHEMES = ("bearer", "apiKeyHeader", "widgetKeyHeader", "apiKeyQuery")
@@ -474,6 +476,7 @@ def paths() -> dict[str, Any]:
             )
         },
         **integration_paths(op, ok, path_param),
+        **site_paths(op, ok, path_param),
         **health_paths(),
     }
 
@@ -520,6 +523,7 @@ def document() -> dict[str, Any]:
     schemas = {
         **SCHEMAS,
         **INTEGRATION_SCHEMAS,
+        **SITE_SCHEMAS,
         "WsAuthFrame": obj({"type": {"const": "auth"}, "api_key": STR}),
         "WsQuestionFrame": obj(
             {"message": {**STR, "minLength": 1, "maxLength": 4000}},
