@@ -19,6 +19,7 @@ from dashboard import (  # noqa: E402,F401  (routes and hooks register on bp)
     keys,
     leads,
     site,
+    sources,
     unanswered,
     usage,
     webhooks,

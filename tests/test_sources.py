@@ -1,4 +1,5 @@
 """Site sources against a site served on loopback: sitemap, robots.txt, changes, caps."""
+# ruff: noqa: F811  (dashboard fixtures are parameters here)
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import tasks
 from knowledge.sources import sync_source
 from models import Chunk, Document, Source, SourcePage, db, utcnow
+from tests.test_dashboard_support import bot_id, owner, signed_in  # noqa: F401  (fixtures)
 
 
 class Site(ThreadingHTTPServer):
@@ -245,3 +247,21 @@ def test_scheduled_resync_queues_only_stale_sources(app, bot, site):
     with app.app_context():
         assert db.session.get(Source, stale).status == "ready"
         assert db.session.get(Source, stale).last_synced_at > utcnow() - timedelta(minutes=1)
+
+
+def test_dashboard_page_adds_a_site_and_syncs_now(app, signed_in, bot_id, site):
+    url = f"/dashboard/bots/{bot_id}/sources"
+    assert "No sites yet" in signed_in.get(url).get_data(as_text=True)
+    bad = signed_in.post(url, data={"kind": "sitemap", "url": "not a url"})
+    assert bad.status_code == 400
+    added = signed_in.post(url, data={"kind": "sitemap", "url": f"{site.url}/sitemap_index.xml"})
+    assert added.status_code == 302
+    idle(app)
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "sitemap_index.xml" in page and "Sync now" in page
+    assert "2 added" in page and "4 of 5 pages" in page
+    with app.app_context():
+        source_id = db.session.scalar(db.select(Source.id))
+    assert signed_in.post(f"{url}/{source_id}/sync").status_code == 302
+    idle(app)
+    assert "2 unchanged" in signed_in.get(url).get_data(as_text=True)
