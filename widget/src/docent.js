@@ -58,9 +58,9 @@
     ".d i{display:inline-block;width:7px;height:7px;margin:0 2px;border-radius:50%;background:var(--mu);animation:k 1s infinite alternate}" +
     ".d i+i{animation-delay:.3s}.d i+i+i{animation-delay:.6s}@keyframes k{to{opacity:.2}}" +
     "@media(prefers-reduced-motion:reduce){.d i{animation:none}}" +
-    ".q{display:flex;flex-wrap:wrap;gap:6px}.q button{border:1px solid var(--bd);border-radius:16px;padding:5px 12px;text-align:start}" +
+    ".q,.hb{display:flex;flex-wrap:wrap;gap:6px}.q button,.hb button{border:1px solid var(--bd);border-radius:16px;padding:5px 12px;text-align:start}" +
     ".f{display:flex;gap:8px;padding:10px;border-top:1px solid var(--bd);align-items:flex-end}" +
-    ".hb{padding:0 10px 8px}.ld{display:grid;gap:8px;padding:10px;border:1px solid var(--bd);border-radius:12px}.ld label{display:grid}" +
+    ".hb{padding:0 10px 10px}.ld{display:grid;gap:8px;padding:10px;border:1px solid var(--bd);border-radius:8px}.ld label{display:grid}" +
     "textarea,input{flex:1;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--bd);border-radius:10px;padding:8px 12px;margin:0;resize:none;min-height:42px;max-height:140px;field-sizing:content}" +
     "::placeholder{color:var(--mu);opacity:1}" +
     ".sb{width:42px;height:42px;justify-content:center;background:var(--ac);color:var(--on);border-radius:10px}" +
@@ -400,7 +400,7 @@
           inline_ ? null : button(L.close, "x", actions.close)
         ]),
         (log = h("div", { class: "lg" })),
-        (bar = h("div", { class: "q hb" })),
+        (bar = h("div", { class: "hb" })),
         (live = h("div", { class: "r", "aria-live": "polite" })),
         h("form", { class: "f", submit: function (e) { e.preventDefault(); busy ? controller.abort() : submit(); } }, [
           (input = h("textarea", {
