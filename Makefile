@@ -37,7 +37,11 @@ dev: $(VENV)/.runtime
 	DOCENT_QUEUE_URL=memory:// DOCENT_LOG_FORMAT=text \
 	  $(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT) --with-threads
 
-test: $(VENV)/.dev
+# axe-core for the accessibility tests (npm, installed into widget/node_modules).
+widget/node_modules/.package-lock.json: widget/package-lock.json
+	cd widget && npm ci --silent
+
+test: $(VENV)/.dev widget/node_modules/.package-lock.json
 	$(BIN)/pytest -q
 
 lint: $(VENV)/.dev

@@ -97,6 +97,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         WEBHOOK_RETENTION_DAYS=30,
         WEBHOOK_POLLER=False,
         WEBHOOK_POLL_SECONDS=5,
+        # Leads and hand-off requests are emailed to the bot's owner through this server
+        # (smtp://user:pass@host:587?starttls=true or smtps://…); empty sends no email.
+        SMTP_URL="",
+        # Site sources: pages per sync at most, hours between scheduled re-syncs, and
+        # how long a worker holds a source it syncs (renewed after every page).
+        SOURCE_MAX_PAGES=500,
+        SOURCE_SYNC_HOURS=24,
+        SOURCE_LEASE_SECONDS=120,
+        SMTP_FROM="docent@localhost",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,

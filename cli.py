@@ -20,6 +20,7 @@ bots = AppGroup("bots", help="Manage bots.")
 keys = AppGroup("keys", help="Manage API keys.")
 docs = AppGroup("docs", help="Manage a bot's documents.")
 webhooks = AppGroup("webhooks", help="Deliver webhook events.")
+retention = AppGroup("retention", help="Apply each bot's conversation retention limit.")
 
 
 def emit(payload: dict[str, Any]) -> None:
@@ -233,7 +234,15 @@ def reconcile_command(older_than: float | None) -> None:
     emit({"answers": answers, "documents": documents})
 
 
+@retention.command("purge")
+def retention_purge() -> None:
+    """Delete conversations and leads older than each bot's limit; print how many."""
+    from services.retention import purge_all
+
+    emit({"conversations_deleted": purge_all()})
+
+
 def register(app: Flask) -> None:
     """Add the command groups to the app's CLI."""
-    for group in (users, bots, keys, docs, webhooks, seed_command, reconcile_command):
+    for group in (users, bots, keys, docs, webhooks, retention, seed_command, reconcile_command):
         app.cli.add_command(group)

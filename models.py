@@ -81,6 +81,8 @@ class Bot(Model):
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Public widget settings: title, accent_color, position, welcome_message, ...
     widget: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Conversations (and their leads) older than this many days are deleted; None keeps them.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     owner: Mapped[User | None] = relationship(back_populates="bots")
@@ -332,6 +334,64 @@ class QuotaDaily(Model):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Lead(Model):
+    """A visitor's contact details or request for a person, kept with their conversation."""
+
+    __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_bot_created", "bot_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(String(128))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # lead or handoff
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320))
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Source(Model):
+    """A website kept in sync: its pages are imported from a sitemap or by crawling."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # sitemap or crawl
+    url: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # syncing, ready, failed
+    error: Mapped[str | None] = mapped_column(Text)
+    pages_found: Mapped[int] = mapped_column(Integer, default=0)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    # What the last sync did: {"added", "updated", "unchanged", "removed", "failed", "skipped"}.
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # One sync at a time: a worker holds the source until then, renewing as it goes.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SourcePage(Model):
+    """One page of a source: the document it became and what tells a change."""
+
+    __tablename__ = "source_pages"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
+    etag: Mapped[str] = mapped_column(String(300), default="")
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Task(Model):

@@ -15,6 +15,8 @@ from api.errors import InvalidRequest
 from api.keys import SCOPES
 from api.openapi_integrations import SCHEMAS as INTEGRATION_SCHEMAS
 from api.openapi_integrations import integration_paths
+from api.openapi_sites import SCHEMAS as SITE_SCHEMAS
+from api.openapi_sites import site_paths
 from api.quivr import CHATS_MAX_PER_PAGE, CHATS_PER_PAGE
 from api.schemas import BOOL, DAY, SCHEMAS, SID, STR, TEXT, Schema, obj, ref
 from api.sessions import DEFAULT_PER_PAGE, MAX_PER_PAGE
@@ -504,6 +506,7 @@ def paths() -> dict[str, Any]:
             )
         },
         **integration_paths(op, ok, path_param),
+        **site_paths(op, ok, path_param),
         **health_paths(),
     }
 
@@ -550,6 +553,7 @@ def document() -> dict[str, Any]:
     schemas = {
         **SCHEMAS,
         **INTEGRATION_SCHEMAS,
+        **SITE_SCHEMAS,
         "WsAuthFrame": obj({"type": {"const": "auth"}, "api_key": STR}),
         "WsQuestionFrame": obj(
             {"message": {**STR, "minLength": 1, "maxLength": 4000}},

@@ -171,6 +171,15 @@ SCHEMAS: dict[str, Schema] = {
             "avatar_url": STR,
             "bot_name": STR,
         },
+        {
+            "handoff": {"enum": ["off", "always", "unanswered"]},
+            "lead_form": BOOL,
+            "labels": {
+                "type": "object",
+                "description": "The owner's texts: `send` for every language, `fr.send` for one.",
+                "additionalProperties": STR,
+            },
+        },
         extra=True,
     ),
     "Feedback": obj({"rating": {"enum": ["up", "down"]}, "comment": STR}),

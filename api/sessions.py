@@ -14,7 +14,8 @@ from api.auth import Caller, authenticate, key_from_request, request_origin
 from api.errors import InvalidRequest, NotFound
 from api.validation import flag, session_id
 from api.widget_config import message_dict
-from models import Conversation, Feedback, Message, db
+from models import Conversation, Lead, Message, db
+from services.retention import delete_conversations
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -74,18 +75,11 @@ def find_conversation(bot_id: int, sid: str, name: str = "session_id") -> Conver
 
 
 def delete_conversation(conversation: Conversation) -> None:
-    """Delete a conversation, its messages and their feedback; usage rows stay."""
-    messages = db.select(Message.id).where(Message.conversation_id == conversation.id)
+    """Delete everything about a visitor session: messages, feedback, leads; usage rows stay."""
+    bot_id, sid = conversation.bot_id, conversation.session_id
+    delete_conversations([conversation.id])
     db.session.execute(
-        delete(Feedback).where(Feedback.message_id.in_(messages)),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.execute(
-        delete(Message).where(Message.conversation_id == conversation.id),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.execute(
-        delete(Conversation).where(Conversation.id == conversation.id),
+        delete(Lead).where(Lead.bot_id == bot_id, Lead.session_id == sid),
         execution_options={"synchronize_session": False},
     )
     db.session.commit()

@@ -20,8 +20,11 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "welcome_message": "Hi! Ask me anything about this site.",
     "starter_questions": [],
     "avatar_url": "",
-    "placeholder": "Ask a question…",
+    "placeholder": "",  # empty: the widget says "Ask a question…" in its language
     "labels": {},
+    # "Talk to a person": off, always, or once an answer went unanswered; the lead form.
+    "handoff": "off",
+    "lead_form": False,
 }
 
 

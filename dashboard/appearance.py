@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from api.preview import preview_token
-from api.widget_config import WIDGET_DEFAULTS, widget_settings
+from api.widget_config import widget_settings
 from dashboard import bp
 from dashboard.access import owned_bot
 from dashboard.bots import PREVIEW_KEY_NAME
@@ -37,6 +37,24 @@ LABEL_NAMES = (
     "error",
     "network",
     "rate",
+    "why",
+    "ask",
+    "handoff",
+    "lead",
+    "name",
+    "email",
+    "sent",
+)
+# The widget's languages, for the preview's language picker.
+LANGUAGES = (
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("nl", "Nederlands"),
+    ("pt", "Português"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
 )
 # Preview query parameter -> the widget's data-* attribute.
 PREVIEW_ATTRIBUTES = {
@@ -46,6 +64,7 @@ PREVIEW_ATTRIBUTES = {
     "welcome_message": "data-welcome-message",
     "avatar_url": "data-avatar-url",
     "placeholder": "data-placeholder",
+    "lang": "data-lang",
 }
 
 
@@ -113,8 +132,12 @@ def appearance(bot_id: int) -> Any:
             "welcome_message": (form.welcome_message.data or "").strip(),
             "starter_questions": parse_questions(form.starter_questions.data or ""),
             "avatar_url": (form.avatar_url.data or "").strip(),
-            "placeholder": (form.placeholder.data or "").strip() or WIDGET_DEFAULTS["placeholder"],
+            "placeholder": (form.placeholder.data or "").strip(),
             "labels": parse_labels(form.labels.data or ""),
+            "handoff": form.handoff.data
+            if form.handoff.data in ("always", "unanswered")
+            else "off",
+            "lead_form": bool(form.lead_form.data),
         }
         db.session.commit()
         flash(
@@ -130,6 +153,7 @@ def appearance(bot_id: int) -> Any:
         key=key,
         snippet=snippet(key.public_text if key else None),
         label_names=LABEL_NAMES,
+        languages=LANGUAGES,
     ), (400 if form.errors else 200)
 
 

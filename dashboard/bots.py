@@ -108,6 +108,7 @@ def settings(bot_id: int) -> str | Response | tuple[str, int]:
         bot.max_tokens = int(form.max_tokens.data or 600)
         bot.fallback_message = form.fallback_message.data or ""
         bot.language = form.language.data or "en"
+        bot.retention_days = form.retention_days.data or None
         db.session.commit()
         flash("Settings saved.", "success")
         return redirect(url_for("dashboard.settings", bot_id=bot.id))

@@ -13,6 +13,7 @@ from flask import Response, flash, redirect, render_template, request, stream_wi
 from sqlalchemy import Select, exists, or_
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from api.sessions import delete_conversation as delete_session
 from api.widget_config import message_dict
 from dashboard import bp
 from dashboard.access import owned, owned_bot
@@ -146,9 +147,8 @@ def delete_conversation(bot_id: int, conversation_id: int) -> WerkzeugResponse:
     """Delete a conversation and its messages (usage totals are kept)."""
     bot = owned_bot(bot_id)
     conversation = owned(Conversation, conversation_id, bot)
-    db.session.delete(conversation)
-    db.session.commit()
-    flash("Conversation deleted.", "success")
+    delete_session(conversation)
+    flash("Conversation deleted, with its ratings and leads.", "success")
     return redirect(url_for("dashboard.conversations", bot_id=bot.id))
 
 

@@ -111,6 +111,10 @@ class BotSettingsForm(FlaskForm):
         choices=[SelectChoice(code, name) for code, name in language_choices()],
         default="en",
     )
+    retention_days = IntegerField(
+        "Delete conversations after (days)",
+        validators=[Optional(), NumberRange(min=1, max=3650)],
+    )
 
 
 class BotDeleteForm(FlaskForm):
@@ -157,6 +161,16 @@ class AppearanceForm(FlaskForm):
     avatar_url = URLField("Avatar image URL", validators=[Optional(), Length(max=2000), web_url])
     placeholder = StringField("Input placeholder", validators=[Length(max=200)])
     labels = TextAreaField("Labels (one a line: name = text)", validators=[Length(max=4000)])
+    handoff = RadioField(
+        "Offer “Talk to a person”",
+        choices=[
+            SelectChoice("off", "Never"),
+            SelectChoice("always", "Always"),
+            SelectChoice("unanswered", "After an unanswered question"),
+        ],
+        default="off",
+    )
+    lead_form = BooleanField("Offer a lead form (name, email, message)")
 
     def validate_accent_color(self, field: Any) -> None:
         if not COLOR_RE.match((field.data or "").strip()):

@@ -24,6 +24,10 @@ class Fetched:
     url: str
     content_type: str
     data: bytes
+    # 304 when a conditional request found the page unchanged (data is then empty).
+    status: int = 200
+    etag: str = ""
+    last_modified: str = ""
 
 
 # IPv6 prefixes whose last 32 bits are an IPv4 address a gateway or the host reaches:
@@ -107,8 +111,19 @@ def _connection(
     return conn
 
 
-def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = False) -> Fetched:
-    """Fetch url following up to five redirects, each one checked again."""
+def fetch(
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float,
+    allow_private: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Fetched:
+    """Fetch url following up to five redirects, each one checked again.
+
+    headers adds request headers (If-None-Match, If-Modified-Since): a 304 answer is
+    returned as status 304 with no body.
+    """
     deadline = time.monotonic() + timeout
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
@@ -135,12 +150,17 @@ def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = Fal
                 headers={
                     "User-Agent": USER_AGENT,
                     "Accept": "text/html,text/plain,text/markdown,application/pdf,*/*;q=0.5",
+                    **(headers or {}),
                 },
             )
             response = conn.getresponse()
             if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
                 url = urljoin(url, response.getheader("Location"))
                 continue
+            etag = response.getheader("ETag") or ""
+            modified = response.getheader("Last-Modified") or ""
+            if response.status == 304 and headers:
+                return Fetched(url, "", b"", 304, etag, modified)
             if response.status != 200:
                 raise IngestError(
                     f"The page answered with HTTP status {response.status}.",
@@ -162,7 +182,7 @@ def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = Fal
                     )
                 chunks.append(chunk)
             ctype = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
-            return Fetched(url=url, content_type=ctype, data=b"".join(chunks))
+            return Fetched(url, ctype, b"".join(chunks), 200, etag, modified)
         except TimeoutError as exc:
             raise IngestError(
                 "The page took too long to download.", status=504, code="upstream_timeout"

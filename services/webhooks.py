@@ -16,7 +16,7 @@ EVENTS = {
     "session_id, message_id, question, answer.",
     "message.rated": "A visitor rated an answer: bot_id, session_id, message_id, rating, comment.",
     "lead.created": "A visitor left their details: bot_id, session_id, name, email, message.",
-    "handoff.requested": "A visitor asked for a person: bot_id, session_id, reason.",
+    "handoff.requested": "A visitor asked for a person: bot_id, session_id, name, email, message.",
 }
 MAX_WEBHOOKS = 20
 

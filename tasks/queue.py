@@ -53,6 +53,9 @@ class AppQueue:
 
     def _build(self) -> Huey:
         import knowledge.background  # noqa: F401 - registers the ingestion tasks
+        import knowledge.sources  # noqa: F401 - registers site syncs
+        import services.leads  # noqa: F401 - registers the lead email task
+        import services.retention  # noqa: F401 - registers the retention purge
 
         url = self.url
         if url.startswith(("redis://", "rediss://")):

@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from models import Bot, db
 from tests.browser import browser_fixture, page_fixture  # noqa: F401  (fixtures)
 
 QUESTION = "How long does international shipping take?"
@@ -85,7 +86,7 @@ def test_reference_renders_in_chromium(page, live_server):
     )
     page.goto(f"{live_server}/api/docs")
     page.wait_for_selector(".opblock")
-    assert page.locator(".opblock").count() == 39  # one a documented operation
+    assert page.locator(".opblock").count() == 44  # one a documented operation
     assert page.get_by_text("/api/v1/chat/ws").count() >= 1
     assert problems == []
 
@@ -375,6 +376,27 @@ def test_real_responses_match_their_schemas(app, client, spec, make_bot, make_ke
     assert refused.value.status_code == 403
     check.validate(json.loads(refused.value.resp_body), {"$ref": "#/components/schemas/Error"})
     check.validate({"type": "auth", "api_key": key}, {"$ref": "#/components/schemas/WsAuthFrame"})
+
+    with app.app_context():
+        db.session.get(Bot, bot).widget = {"lead_form": True}
+        db.session.commit()
+    lead = {"sessionId": "s1", "kind": "lead", "email": "a@example.org", "name": "A"}
+    check(client.post("/v1/leads", json=lead, headers=widget), "/v1/leads", "post", 201)
+    bad_lead = client.post("/v1/leads", json={**lead, "kind": "x"}, headers=widget)
+    check(bad_lead, "/v1/leads", "post", 400)
+    # The sitemap is unreachable (a closed port): the sync fails, the routes answer.
+    made = client.post(
+        "/api/v1/sources", json={"sitemap": "http://127.0.0.1:9/sitemap.xml"}, headers=auth
+    )
+    check(made, "/api/v1/sources", "post", 202)
+    no_url = client.post("/api/v1/sources", json={}, headers=auth)
+    check(no_url, "/api/v1/sources", "post", 400)
+    check(client.get("/api/v1/sources", headers=auth), "/api/v1/sources", "get")
+    one = f"/api/v1/sources/{made.json['source']['id']}"
+    check(client.get(one, headers=auth), "/api/v1/sources/{source_id}", "get")
+    check(client.get(one + "0", headers=auth), "/api/v1/sources/{source_id}", "get", 404)
+    resync = client.post(one + "/sync", headers=auth)
+    check(resync, "/api/v1/sources/{source_id}/sync", "post", 202)
 
     documented = {(p, m) for p, item in spec["paths"].items() for m in item}
     assert {(p, m) for p, m, _ in check.seen} | {("/api/v1/chat/ws", "get")} == documented

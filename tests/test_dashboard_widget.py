@@ -27,6 +27,8 @@ FORM = {
     "avatar_url": "https://cdn.example/avatar.png",
     "placeholder": "Type here",
     "labels": "send = Envoyer\nclose = Fermer",
+    "handoff": "unanswered",
+    "lead_form": "y",
 }
 
 
@@ -45,6 +47,8 @@ def test_appearance_is_saved_and_served_to_the_widget(app, client, signed_in, bo
         "avatar_url": "https://cdn.example/avatar.png",
         "placeholder": "Type here",
         "labels": {"send": "Envoyer", "close": "Fermer"},
+        "handoff": "unanswered",
+        "lead_form": True,
     }
     with app.app_context():
         _, key = create_key(db.session.get(Bot, bot_id), "public", origins=["https://a.example"])
@@ -52,6 +56,7 @@ def test_appearance_is_saved_and_served_to_the_widget(app, client, signed_in, bo
         "/v1/widget/config", headers={"x-api-key": key, "Origin": "https://a.example"}
     ).json
     assert served["title"] == "Acme help" and served["labels"]["send"] == "Envoyer"
+    assert (served["handoff"], served["lead_form"]) == ("unanswered", True)
     again = signed_in.get(f"/dashboard/bots/{bot_id}/widget").data.decode()
     assert "send = Envoyer" in again and 'value="#0ea5e9"' in again
 

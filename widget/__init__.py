@@ -85,3 +85,20 @@ def script() -> Response:
     else:
         response.set_data(bundle.body)
     return response
+
+
+LANG_DIR = HERE / "i18n"
+LANG_RE = re.compile(r"^[a-z]{2}$")
+
+
+@bp.get("/widget/i18n/<lang>.json")
+def words(lang: str) -> Response:
+    """Serve one language's widget strings, fetched by the widget only when it needs them."""
+    path = LANG_DIR / f"{lang}.json"
+    if not LANG_RE.match(lang) or not path.is_file():
+        return Response('{"error": "no such language"}', 404, mimetype="application/json")
+    response = Response(path.read_bytes(), mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["Cache-Control"] = CACHE_SHORT
+    return response

@@ -206,6 +206,8 @@
         if (value !== null && !(name === "title" && value === "")) params.set(name, value);
       });
       if (mode === "inline") params.set("mode", "inline");
+      var lang = $("[data-preview-lang]");
+      if (lang) params.set("lang", lang.value);
       frame.src = base + "?" + params.toString();
       if (stateText) stateText.textContent = "Preview updated (not saved yet).";
     }
@@ -213,6 +215,8 @@
       clearTimeout(timer);
       timer = setTimeout(refresh, 450);
     });
+    var langPicker = $("[data-preview-lang]");
+    if (langPicker) langPicker.addEventListener("change", refresh);
     $$("[data-preview-mode]").forEach(function (button) {
       button.addEventListener("click", function () {
         mode = button.getAttribute("data-preview-mode");

@@ -17,8 +17,12 @@
     copy: "Copy answer", copied: "Copied", reset: "New conversation", sources: "Sources",
     up: "Helpful", down: "Not helpful", thanks: "Thanks!", typing: "Typing", stopped: "Stopped.",
     input: "Message", error: "Something went wrong.", network: "Connection lost.",
-    rate: "Too many messages. Try again in {s} s.", why: "What was wrong? (optional)"
+    rate: "Too many messages. Try again in {s} s.", why: "What was wrong? (optional)",
+    ask: "Ask a question…", handoff: "Talk to a person", lead: "Leave your details", name: "Name",
+    email: "Email", sent: "Thanks! We will get back to you."
   };
+  // Languages with a file under /widget/i18n/; English is built in.
+  var LANGS = /^(fr|de|es|nl|pt|it|ja)$/;
   var CSS =
     ":host{all:initial!important;display:block!important}" +
     "*{box-sizing:border-box}[hidden]{display:none!important}" +
@@ -54,9 +58,10 @@
     ".d i{display:inline-block;width:7px;height:7px;margin:0 2px;border-radius:50%;background:var(--mu);animation:k 1s infinite alternate}" +
     ".d i+i{animation-delay:.3s}.d i+i+i{animation-delay:.6s}@keyframes k{to{opacity:.2}}" +
     "@media(prefers-reduced-motion:reduce){.d i{animation:none}}" +
-    ".q{display:flex;flex-wrap:wrap;gap:6px}.q button{border:1px solid var(--bd);border-radius:16px;padding:5px 12px;text-align:start}" +
+    ".q,.hb{display:flex;flex-wrap:wrap;gap:6px}.q button,.hb button{border:1px solid var(--bd);border-radius:16px;padding:5px 12px;text-align:start}" +
     ".f{display:flex;gap:8px;padding:10px;border-top:1px solid var(--bd);align-items:flex-end}" +
-    "textarea{flex:1;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--bd);border-radius:10px;padding:8px 12px;margin:0;resize:none;min-height:42px;max-height:140px;field-sizing:content}" +
+    ".hb{padding:0 10px 10px}.ld{display:grid;gap:8px;padding:10px;border:1px solid var(--bd);border-radius:8px}.ld label{display:grid}" +
+    "textarea,input{flex:1;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--bd);border-radius:10px;padding:8px 12px;margin:0;resize:none;min-height:42px;max-height:140px;field-sizing:content}" +
     "::placeholder{color:var(--mu);opacity:1}" +
     ".sb{width:42px;height:42px;justify-content:center;background:var(--ac);color:var(--on);border-radius:10px}" +
     ".c{width:100%;padding:0;border:0}" +
@@ -203,11 +208,16 @@
     starterQuestions: "starter_questions", avatar: "avatar_url", avatarUrl: "avatar_url"
   };
 
-  function readConfig(server, data) {
-    var c = Object.assign({}, server), labels = {}, k;
+  // Labels: English, the language's file, the owner's ("send" or "fr.send"), then data-labels.
+  function readConfig(server, data, lang, words) {
+    var c = Object.assign({}, server), own = server.labels || {}, labels = {}, k;
     for (k in OPTIONS) if (data[k] != null) c[OPTIONS[k]] = data[k];
     try { labels = JSON.parse(data.labels || "{}"); } catch (_) {}
-    c.labels = Object.assign({}, LABELS, server.labels, labels);
+    c.labels = Object.assign({}, LABELS, words);
+    for (k in own) if (k.indexOf(".") < 0) c.labels[k] = own[k];
+    for (k in own) if (k.indexOf(lang + ".") == 0) c.labels[k.slice(lang.length + 1)] = own[k];
+    Object.assign(c.labels, labels);
+    c.lang = lang;
     c.accent = hexColor(c.accent_color) || "#4f46e5";
     c.starters = questions(c.starter_questions);
     return c;
@@ -227,7 +237,7 @@
   function start(el) {
     var data = el.dataset, key = data.key, base = new URL(el.src, location.href).origin;
     var storeKey = "docent:" + key + ":" + (data.target || "");
-    var handlers = {}, queue = [], st = load(), c, L, host, root, wrap, launcher, panel, log, input, sendBtn, live, inline_;
+    var handlers = {}, queue = [], st = load(), c, L, host, root, wrap, launcher, panel, log, bar, input, sendBtn, live, inline_;
     var isOpen = 0, synced = 0, busy = 0, controller, frame;
 
     var api = {};
@@ -321,8 +331,8 @@
         method: body ? "POST" : "GET",
         headers: headers,
         body: body && JSON.stringify(body),
-        // Cookies only to the page's own origin: the dashboard preview proves its owner.
-        credentials: "same-origin",
+        // fetch's default credentials mode, "same-origin": cookies reach only the page's
+        // own origin, so the dashboard preview proves its owner and no host site's do.
         signal: signal
       }).then(function (res) {
         if (res.ok) return res;
@@ -335,8 +345,8 @@
       });
     }
 
-    function mount(server) {
-      c = readConfig(server || {}, data);
+    function mount(server, lang, words) {
+      c = readConfig(server || {}, data, lang, words);
       L = c.labels;
       inline_ = c.mode == "inline";
       var target = inline_ ? doc.querySelector(c.target) : doc.body;
@@ -353,7 +363,7 @@
       }
       var dir = c.dir || doc.documentElement.dir || doc.body.dir || getComputedStyle(doc.documentElement).direction;
       wrap = root.appendChild(h("div", {
-        class: "w" + (inline_ ? " in" : c.position == "left" ? " lf" : ""), dir: dir == "rtl" ? "rtl" : "ltr",
+        class: "w" + (inline_ ? " in" : c.position == "left" ? " lf" : ""), dir: dir == "rtl" ? "rtl" : "ltr", lang: lang,
         keydown: function (e) { if (e.key == "Escape") actions.close(); }
       }));
       var scheme = win.matchMedia && matchMedia("(prefers-color-scheme: dark)");
@@ -391,10 +401,11 @@
           inline_ ? null : button(L.close, "x", actions.close)
         ]),
         (log = h("div", { class: "lg" })),
+        (bar = h("div", { class: "hb" })),
         (live = h("div", { class: "r", "aria-live": "polite" })),
         h("form", { class: "f", submit: function (e) { e.preventDefault(); busy ? controller.abort() : submit(); } }, [
           (input = h("textarea", {
-            rows: 1, maxlength: 4000, placeholder: c.placeholder || "", "aria-label": L.input,
+            rows: 1, maxlength: 4000, placeholder: c.placeholder || L.ask, "aria-label": L.input,
             keydown: function (e) {
               if (e.key == "Enter" && !e.shiftKey && !e.isComposing) {
                 e.preventDefault();
@@ -437,6 +448,37 @@
       }
       st.msgs.forEach(function (m) { log.append(row(m)); });
       log.scrollTop = log.scrollHeight;
+      extras();
+    }
+
+    // "Talk to a person" (always, or once an answer went unanswered) and the lead form.
+    function extras() {
+      var hand = c.handoff == "always" || (c.handoff == "unanswered" && st.msgs.some(function (m) { return m.ok === false; }));
+      bar.replaceChildren();
+      [hand && "handoff", c.lead_form && "lead"].forEach(function (kind) {
+        if (kind) bar.append(h("button", { type: "button", click: function () { leadForm(kind); } }, L[kind]));
+      });
+      bar.hidden = !bar.firstChild;
+    }
+
+    function leadForm(kind) {
+      var old = log.querySelector(".ld"), f = {};
+      if (old) old.remove();
+      var form = log.appendChild(h("form", { class: "ld", submit: function (e) {
+        e.preventDefault();
+        request("/v1/leads", {
+          sessionId: st.sid, kind: kind, name: f.name.value, email: f.email.value, message: f.input.value
+        }).then(function () {
+          form.replaceChildren(h("p", 0, L.sent));
+          announce(L.sent);
+        }, function (e) {
+          form.append(h("p", { class: "e" }, e.status ? e.message : L.network));
+        });
+      } }, ["name", "email", "input"].map(function (n) {
+        return h("label", 0, [L[n], (f[n] = h(n == "input" ? "textarea" : "input", { name: n, type: n == "email" ? "email" : null, required: n == "email" }))]);
+      }).concat(h("button", { class: "sb", type: "submit", "aria-label": L.send }, icon("send")))));
+      form.scrollIntoView({ block: "nearest" });
+      f.name.focus();
     }
 
     // Draw one message; assistant text goes through the allowlist markdown renderer.
@@ -556,7 +598,7 @@
         if (ev.type == "start") m.id = ev.message_id;
         else if (ev.type == "delta") { m.text += ev.content || ""; paint(m); }
         else if (ev.type == "sources") m.sources = ev.sources || [];
-        else if (ev.type == "end") ended = 1;
+        else if (ev.type == "end") { ended = 1; m.ok = ev.answered; }
         else if (ev.type == "error") { ended = 1; m.err = (ev.error && ev.error.message) || L.error; }
       }
       request("/v1/chat/stream", { sessionId: st.sid, message: text }, ctrl.signal).then(function (res) {
@@ -588,6 +630,7 @@
         if (atEnd) log.scrollTop = log.scrollHeight;
         save();
         announce(m.err || (m._b && m._b.textContent) || L.stopped);
+        extras();
         emit(m.err ? "error" : "answer", m.err ? { message: m.err } : { message_id: m.id, text: m.text, sources: m.sources });
       }));
     }
@@ -605,7 +648,7 @@
         st.msgs = j.messages.map(function (x) {
           return {
             id: x.message_id, role: x.role, text: x.content || "", sources: x.sources, st: x.status,
-            fb: x.feedback && x.feedback.rating, err: x.status == "failed" ? L.error : ""
+            fb: x.feedback && x.feedback.rating, ok: x.answered, err: x.status == "failed" ? L.error : ""
           };
         });
         save();
@@ -621,8 +664,13 @@
 
     function boot() {
       if (!key) return warn("the script tag needs data-key");
-      request("/v1/widget/config").then(function (res) { return res.json(); }).then(function (server) {
-        whenReady(function () { mount(server); });
+      var lang = (data.lang || doc.documentElement.lang || navigator.language || "en").toLowerCase().split("-")[0];
+      // Another language's words are fetched only when needed; a failure leaves English.
+      var words = LANGS.test(lang) ? fetch(base + "/widget/i18n/" + lang + ".json").then(function (res) {
+        return res.ok ? res.json() : {};
+      }).catch(function () { return {}; }) : {};
+      Promise.all([request("/v1/widget/config").then(function (res) { return res.json(); }), words]).then(function (r) {
+        whenReady(function () { mount(r[0], lang, r[1]); });
       }, function (e) {
         // A refused origin looks like a network error: CORS hides the 403 from us.
         warn("not started: " + (e.status ? e.message : base + " is unreachable or does not allow this page's origin"));
