@@ -120,7 +120,7 @@ def keep_headers(error: HTTPException, response: Response) -> Response:
     return response
 
 
-def retry_after_only_on_429(response: Response) -> Response:
+def retry_after_only_when_asked(response: Response) -> Response:
     """Drop Retry-After where no retry is asked for (Flask-Limiter adds it to every response).
 
     A 429 says when the limit resets; a 503 says when the busy database may answer.
@@ -135,7 +135,7 @@ def register(app: Flask) -> None:
     html_handler = app.extensions.setdefault("docent_html_errors", [])
     # After-request functions run last-registered first; at the front of the list this one
     # runs after Flask-Limiter has injected its headers.
-    app.after_request_funcs.setdefault(None, []).insert(0, retry_after_only_on_429)
+    app.after_request_funcs.setdefault(None, []).insert(0, retry_after_only_when_asked)
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:

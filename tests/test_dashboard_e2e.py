@@ -180,9 +180,12 @@ def test_live_preview_runs_the_real_widget(server: tuple[Any, int], context: Any
     bot = create_bot(page, "Preview bot")
     upload(page, base, bot, "kettle-care.md", FACT)
     page.goto(f"{base}/dashboard/bots/{bot}/widget")
+    frame = page.frame_locator("[data-preview-frame]")
+    # The page and its first preview are ready before the owner starts typing.
+    page.wait_for_load_state("networkidle")
+    frame.locator(f"{W} h2").wait_for()
     page.fill("#title", "Kettle Helper")
     page.fill("#accent_color", "#0f766e")
-    frame = page.frame_locator("[data-preview-frame]")
     frame.locator(f"{W} h2:text('Kettle Helper')").wait_for()
     box = frame.locator(f"{W} textarea")
     box.fill("What does the warranty cover?")
