@@ -31,9 +31,9 @@ def chat_dict(conversation: Conversation) -> dict[str, Any]:
 
 
 def chat_name(body: dict[str, Any], field: str, default: str | None = None) -> str:
-    """Validate a chat name: 1–300 characters after trimming."""
+    """Validate a chat name: at most 300 characters as sent, not only white space."""
     value = body.get(field, default)
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 300:
+    if not isinstance(value, str) or not value.strip() or len(value) > 300:
         raise InvalidRequest(f"'{field}' must be 1–300 characters of text.")
     return value.strip()
 

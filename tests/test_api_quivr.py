@@ -115,6 +115,8 @@ def test_chat_without_name_and_empty_body(client, auth):
         ("post", "/chat", {"name": ""}, 400, "invalid_request"),
         ("post", "/chat", {"name": 3}, 400, "invalid_request"),
         ("post", "/chat", {"name": "x" * 301}, 400, "invalid_request"),
+        # The limit counts the name as sent, as the OpenAPI document's maxLength does.
+        ("post", "/chat", {"name": "\n" + "x" * 300}, 400, "invalid_request"),
         ("put", "/chat/{cid}/metadata", {}, 400, "invalid_request"),
         ("put", "/chat/{cid}/metadata", {"chat_name": "  "}, 400, "invalid_request"),
         ("post", "/chat/{cid}/question", {}, 400, "invalid_request"),
