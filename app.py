@@ -10,13 +10,24 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import api
+import cli
+import dashboard
 import health
 import logs
 import settings
 import tasks
+import web
+import widget
+from api.validation import IdConverter
 from extensions import csrf, limiter, login_manager, migrate, sock
+
+# Modules that register background tasks and schedules when imported; the worker and
+# the web process both build their queue after this composition root has loaded them.
+from knowledge import ingest_tasks, sources  # noqa: F401
 from models import db
-from services import webhook_delivery
+from services import leads, retention, webhook_delivery  # noqa: F401
+from widget import demo
 
 
 class ConfigError(ValueError):
@@ -215,8 +226,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("DOCENT_INSTANCE_PATH") or None,
     )
     load_config(app, test_config)
-    from api.validation import IdConverter
-
+    web.install(app)
     # Ids beyond the database's integer range are a 404, never a database error.
     app.url_map.converters["int"] = IdConverter
     logs.install()
@@ -234,25 +244,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tasks.queue.init_app(app)
     logs.init_app(app)
 
-    import dashboard
-    import widget
-    from api import bp as api_bp
-    from api import errors
-
-    errors.register(app)
-    csrf.exempt(api_bp)
-    app.register_blueprint(api_bp)
+    api.errors.register(app)
+    for blueprint in api.ALL:
+        csrf.exempt(blueprint)  # keys authenticate machine clients; no cookie, no CSRF
+    app.register_blueprint(api.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(health.bp)
     if app.config["DEMO"]:
-        from widget import demo
-
         app.register_blueprint(demo.bp)
-
-    from cli import register as register_cli
-
-    register_cli(app)
+    cli.register(app)
     if app.config["WEBHOOK_POLLER"]:
         webhook_delivery.start_poller(app)
     return app

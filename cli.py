@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from werkzeug.security import generate_password_hash
 
+import knowledge
 from engine.drafts import reconcile as reconcile_answers
 from knowledge.languages import LANGUAGES
-from models import ApiKey, Bot, User, db, utcnow
+from models import ApiKey, Bot, db
+from seed import seed_demo
+from services.accounts import create_user, find_user
+from services.bots import create_bot
+from services.keys import create_key, revoke_key
+from services.retention import purge_all
+from services.webhook_delivery import deliver_due_webhooks
 
 users = AppGroup("users", help="Manage dashboard owners.")
 bots = AppGroup("bots", help="Manage bots.")
@@ -31,47 +38,6 @@ def emit(payload: dict[str, Any]) -> None:
 def fail(message: str) -> NoReturn:
     """Stop with a clear message on stderr and exit status 1."""
     raise click.ClickException(message)
-
-
-def create_user(email: str, password: str) -> User:
-    """Store a new owner with a hashed password."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 255:
-        raise ValueError("Enter a valid email address.")
-    if len(password) < 8:
-        raise ValueError("Passwords need at least 8 characters.")
-    if db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none():
-        raise ValueError(f"An account for {email} already exists.")
-    user = User(email=email, password_hash=generate_password_hash(password))
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def create_bot(
-    name: str,
-    owner: User | None = None,
-    prompt: str = "",
-    model: str | None = None,
-    language: str = "en",
-) -> Bot:
-    """Store a new bot with the deployment's default model."""
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise ValueError("A bot needs a name of 1–200 characters.")
-    if language not in LANGUAGES:
-        raise ValueError(f"Unknown language {language!r}; use one of {', '.join(LANGUAGES)}.")
-    bot = Bot(
-        name=name,
-        owner=owner,
-        prompt=prompt,
-        model=model or current_app.config["MODEL"],
-        language=language,
-        widget={},
-    )
-    db.session.add(bot)
-    db.session.commit()
-    return bot
 
 
 @users.command("create")
@@ -102,9 +68,7 @@ def bots_create(
     """Create a bot."""
     owner = None
     if owner_email:
-        owner = db.session.execute(
-            db.select(User).where(User.email == owner_email.strip().lower())
-        ).scalar_one_or_none()
+        owner = find_user(owner_email)
         if owner is None:
             fail(f"No owner with email {owner_email}.")
     try:
@@ -129,8 +93,6 @@ def keys_create(
     daily_quota: int | None,
 ) -> None:
     """Create a key; its text is printed once."""
-    from api.keys import create_key
-
     bot = db.session.get(Bot, bot_id)
     if bot is None:
         fail(f"No bot with id {bot_id}.")
@@ -155,8 +117,7 @@ def keys_revoke(key_id: int) -> None:
     key = db.session.get(ApiKey, key_id)
     if key is None:
         fail(f"No key with id {key_id}.")
-    key.revoked_at = key.revoked_at or utcnow()
-    db.session.commit()
+    revoke_key(key)
     emit({"revoked": True})
 
 
@@ -165,8 +126,6 @@ def keys_revoke(key_id: int) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def docs_add(bot_id: int, paths: tuple[str, ...]) -> None:
     """Add files (.txt, .md, .html, .pdf, .docx) to a bot's knowledge."""
-    import knowledge
-
     if db.session.get(Bot, bot_id) is None:
         fail(f"No bot with id {bot_id}.")
     chunks = 0
@@ -183,10 +142,6 @@ def docs_add(bot_id: int, paths: tuple[str, ...]) -> None:
 @click.option("--loop", is_flag=True, help="Keep delivering, one pass every poll interval.")
 def webhooks_deliver(loop: bool) -> None:
     """Deliver due webhook events once (or forever with --loop); print what happened."""
-    import time
-
-    from services.webhook_delivery import deliver_due_webhooks
-
     while True:
         counts = deliver_due_webhooks()
         if not loop or any(counts.values()):
@@ -200,9 +155,6 @@ def webhooks_deliver(loop: bool) -> None:
 @with_appcontext
 def seed_command() -> None:
     """Create the demo owner, bot, documents and key if missing, and print how to try them."""
-    import knowledge
-    from seed import seed_demo
-
     # Uploads a stopped server left half-processed are marked failed, with a reason;
     # answers it left unfinished are stored as interrupted, with their usage.
     knowledge.mark_interrupted()
@@ -227,8 +179,6 @@ def seed_command() -> None:
 @with_appcontext
 def reconcile_command(older_than: float | None) -> None:
     """Store answers and uploads that a stopped worker left unfinished as interrupted/failed."""
-    import knowledge
-
     answers = reconcile_answers(older_than)
     documents = knowledge.mark_interrupted()
     emit({"answers": answers, "documents": documents})
@@ -237,8 +187,6 @@ def reconcile_command(older_than: float | None) -> None:
 @retention.command("purge")
 def retention_purge() -> None:
     """Delete conversations and leads older than each bot's limit; print how many."""
-    from services.retention import purge_all
-
     emit({"conversations_deleted": purge_all()})
 
 

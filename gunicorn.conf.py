@@ -29,11 +29,12 @@ forwarded_allow_ips = "127.0.0.1"
 
 def when_ready(server: Any) -> None:
     """Mark uploads and answers a stopped server left unfinished; warn about unshared limits."""
+    # Imported here: gunicorn reads this file before it loads the app, in every process.
     import knowledge
-    from api.quota import shared_memory_warning
     from app import create_app
     from engine.drafts import reconcile
     from models import db
+    from services.quota import shared_memory_warning
 
     app = create_app()
     with app.app_context():

@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from api.keys import create_key
-from cli import create_bot, create_user
+import knowledge
 from models import ApiKey, Bot, User, db
+from services.accounts import create_user, find_user
+from services.bots import create_bot
+from services.keys import create_key
 
 DEMO_EMAIL = "demo@docent.local"
 DEMO_PASSWORD = "docent-demo"
@@ -20,10 +22,8 @@ DOCS_DIR = Path(__file__).parent / "demo_docs"
 
 def seed_demo(port: int | None = None) -> dict[str, Any]:
     """Create what is missing of the demo and return its logins and URLs."""
-    import knowledge
-
     port = port or int(os.environ.get("PORT", "5000"))
-    owner = db.session.execute(db.select(User).where(User.email == DEMO_EMAIL)).scalar_one_or_none()
+    owner = find_user(DEMO_EMAIL)
     if owner is None:
         owner = create_user(DEMO_EMAIL, DEMO_PASSWORD)
     bot = db.session.execute(

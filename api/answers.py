@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import Response, jsonify
 
-from api import bp
 from api.auth import Caller, authenticate, key_from_request, request_origin
+from api.blueprints import developer
 from api.errors import InvalidRequest, NotFound
 from api.sessions import page_of
 from api.validation import json_body
@@ -71,7 +71,7 @@ def owned(caller: Caller, answer_id: int) -> Document:
     return document
 
 
-@bp.get("/api/v1/answers")
+@developer.get("/answers")
 def list_answers() -> Response:
     """List the bot's curated answers, newest first."""
     caller = writer()
@@ -79,7 +79,7 @@ def list_answers() -> Response:
     return jsonify({"success": True, "answers": [answer_dict(d) for d in rows], "meta": meta})
 
 
-@bp.post("/api/v1/answers")
+@developer.post("/answers")
 def create_answer() -> tuple[Response, int]:
     """Add a curated answer; retrieval finds it for paraphrases of its question."""
     body = json_body("CuratedAnswerRequest")
@@ -89,7 +89,7 @@ def create_answer() -> tuple[Response, int]:
     return jsonify({"success": True, "answer": answer_dict(document)}), 201
 
 
-@bp.put("/api/v1/answers/<int:answer_id>")
+@developer.put("/answers/<int:answer_id>")
 def update_answer(answer_id: int) -> Response:
     """Replace a curated answer's question, answer and url (its chunk is rebuilt)."""
     body = json_body("CuratedAnswerRequest")
@@ -100,7 +100,7 @@ def update_answer(answer_id: int) -> Response:
     return jsonify({"success": True, "answer": answer_dict(document)})
 
 
-@bp.delete("/api/v1/answers/<int:answer_id>")
+@developer.delete("/answers/<int:answer_id>")
 def remove_answer(answer_id: int) -> Response:
     """Delete a curated answer and its chunk."""
     caller = writer()

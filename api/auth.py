@@ -1,28 +1,21 @@
-"""Resolve the key behind a request: auth forms, origins, scopes and limits."""
+"""Resolve the key behind a request: its auth forms, origin and scope."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from flask import current_app, g, request
-from flask_limiter.util import get_remote_address
-from limits import parse_many
+from flask import g, request
 
 import logs
-from api import preview, quota
-from api.errors import (
-    InvalidApiKey,
-    OriginNotAllowed,
-    QuotaExceeded,
-    RateLimited,
-    ScopeNotAllowed,
-)
-from api.keys import hash_key, key_kind
-from api.origins import origin_allowed
+from api import preview
+from api.blueprints import DEVELOPER
+from api.errors import InvalidApiKey, ScopeNotAllowed
 from extensions import limiter
 from models import ApiKey, Bot, db, utcnow
+from services.keys import check_origin, find_key, key_kind
+from services.limits import IP_SCOPE, ip_limit
 
 
 @dataclass
@@ -42,7 +35,7 @@ def key_from_request(body: dict[str, Any] | None = None) -> str | None:
     for name in ("x-api-key", "x-widget-api-key"):
         if request.headers.get(name):
             return request.headers[name].strip()
-    if request.path.startswith("/api/v1"):
+    if DEVELOPER in request.blueprints:
         if isinstance(body, dict) and isinstance(body.get("api_key"), str):
             return body["api_key"].strip()
         if request.args.get("api_key"):
@@ -76,10 +69,8 @@ def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
     if kind is None:
         # Refused without a database read: wrong prefix, length or checksum.
         raise InvalidApiKey("The API key is not valid.")
-    key = db.session.execute(
-        db.select(ApiKey).where(ApiKey.key_hash == hash_key(text))
-    ).scalar_one_or_none()
-    if key is None or key.revoked_at is not None:
+    key = find_key(text)
+    if key is None:
         raise InvalidApiKey("The API key is not valid or has been revoked.")
     check_origin(key, origin)
     if scope not in key.scopes:
@@ -93,68 +84,6 @@ def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
     return Caller(key=key, bot=key.bot, origin=origin)
 
 
-def check_origin(key: ApiKey, origin: str | None) -> None:
-    """Apply SPEC §2's origin rules for the key's kind."""
-    if key.kind == "public":
-        if not origin:
-            raise OriginNotAllowed(
-                "A public key works only from a browser page on an allowed origin."
-            )
-        if not origin_allowed(origin, key.origins):
-            raise OriginNotAllowed(f"Origin {origin[:200]} is not allowed for this key.")
-    elif origin is not None and not origin_allowed(origin, key.origins):
-        raise OriginNotAllowed("This secret key cannot be used from a browser page on this origin.")
-
-
-def _seconds_until(reset_time: float) -> int:
-    return max(1, int(reset_time - datetime.now(UTC).timestamp()) + 1)
-
-
-def charge_message(key: ApiKey) -> None:
-    """Count one chat message against the key's rate limit and daily quota."""
-    strategy = limiter.limiter
-    # The same prefix as Flask-Limiter's own keys, so deployments can share a Redis.
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "docent"
-    if key.rate_limit:
-        for item in parse_many(key.rate_limit):
-            if not strategy.hit(item, prefix, "key", str(key.id)):
-                reset, _ = strategy.get_window_stats(item, prefix, "key", str(key.id))
-                raise RateLimited(
-                    f"This key allows {key.rate_limit}; retry later.",
-                    retry_after=_seconds_until(reset),
-                )
-    if key.daily_quota and not quota.take(key.id, key.daily_quota):
-        # In the database, not the limiter storage: a restart or a second worker shares it.
-        midnight = datetime.combine(quota.today() + timedelta(days=1), datetime.min.time(), UTC)
-        raise QuotaExceeded(
-            f"This key's daily quota of {key.daily_quota} messages is used up.",
-            retry_after=_seconds_until(midnight.timestamp()),
-        )
-
-
-def ip_limit() -> str:
-    """Return the per-client-IP limit for chat routes."""
-    return current_app.config["RATE_LIMIT_IP"]
-
-
-# One budget per client IP across every chat route: Flask-Limiter's shared limit keeps
-# one counter under this scope for all the routes it decorates, and the WebSocket's
-# questions count against the same counter (charge_ip).
-IP_SCOPE = "chat"
+# Flask-Limiter's shared limit keeps one counter per client IP under IP_SCOPE for every
+# route it decorates; WebSocket frames count against it through services.limits.
 chat_ip_limit = limiter.shared_limit(ip_limit, scope=IP_SCOPE)
-
-
-def charge_ip() -> None:
-    """Count one question outside Flask-Limiter's decorators (WebSocket frames)."""
-    identifiers = [get_remote_address(), IP_SCOPE]
-    # The very identifiers Flask-Limiter hits for chat_ip_limit, its key prefix included.
-    prefix = getattr(limiter, "_key_prefix", "")
-    if prefix:
-        identifiers.insert(0, prefix)
-    for item in parse_many(ip_limit()):
-        if not limiter.limiter.hit(item, *identifiers):
-            reset, _ = limiter.limiter.get_window_stats(item, *identifiers)
-            raise RateLimited(
-                "Too many requests; slow down and retry later.",
-                retry_after=_seconds_until(reset),
-            )

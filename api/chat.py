@@ -6,37 +6,30 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from api import bp
-from api.auth import (
-    Caller,
-    authenticate,
-    charge_message,
-    chat_ip_limit,
-    key_from_request,
-    request_origin,
-)
+from api.auth import Caller, authenticate, chat_ip_limit, key_from_request, request_origin
+from api.blueprints import developer, headless
 from api.errors import InvalidRequest
 from api.streams import collect, ndjson_response, sse_response
 from api.validation import flag, history, json_body, message, session_id
-from engine.answer import Turn, prepare_turn, stream_answer
+from engine.answer import stream_answer
+from services.conversations import Turn, start_turn
 
 
-def start_turn(
+def turn_from_body(
     body: dict[str, Any],
     sid: str | None,
     *,
     turns: list[dict[str, str]] | None = None,
     caller: Caller | None = None,
 ) -> tuple[Caller, Turn]:
-    """Authenticate, validate, charge limits and commit the question: all before any byte."""
+    """Authenticate and validate a chat body, then start the turn: all before any byte."""
     caller = caller or authenticate(key_from_request(body), "chat", request_origin())
     if "message" in body and "question" in body:
         raise InvalidRequest("Send the text as 'message' or as 'question', not both.")
     # DocsBot-style clients send `question`; the developer schema documents both.
     name = "question" if "question" in body else "message"
     text = message(body.get(name), name)
-    charge_message(caller.key)
-    return caller, prepare_turn(caller.bot, sid, text, caller.key.id, history=turns)
+    return caller, start_turn(caller.key, caller.bot, sid, text, history=turns)
 
 
 def given_session_id(body: dict[str, Any], *names: str) -> str | None:
@@ -45,28 +38,28 @@ def given_session_id(body: dict[str, Any], *names: str) -> str | None:
     return found[0] if found else None
 
 
-@bp.post("/v1/chat")
+@headless.post("/chat")
 @chat_ip_limit
 def headless_chat() -> Response:
     """Answer a widget or headless client's question in one JSON reply."""
     body = json_body("HeadlessChatRequest")
     sid = given_session_id(body, "sessionId", "session_id")
-    _, turn = start_turn(body, session_id(sid, required=True))
+    _, turn = turn_from_body(body, session_id(sid, required=True))
     result = collect(stream_answer(turn))
     return jsonify({"sessionId": turn.session_id, **result})
 
 
-@bp.post("/v1/chat/stream")
+@headless.post("/chat/stream")
 @chat_ip_limit
 def headless_chat_stream() -> Response:
     """Stream an answer as NDJSON, one event per line."""
     body = json_body("HeadlessChatRequest")
     sid = given_session_id(body, "sessionId", "session_id")
-    _, turn = start_turn(body, session_id(sid, required=True))
+    _, turn = turn_from_body(body, session_id(sid, required=True))
     return ndjson_response(lambda: stream_answer(turn))
 
 
-@bp.post("/api/v1/chat")
+@developer.post("/chat")
 @chat_ip_limit
 def developer_chat() -> Response:
     """Answer over JSON or SSE; with `history` and no `session_id`, stay stateless."""
@@ -77,7 +70,7 @@ def developer_chat() -> Response:
     if sid is not None:
         turns = None
     streaming = flag(body.get("stream"), "stream")
-    _, turn = start_turn(body, sid, turns=turns)
+    _, turn = turn_from_body(body, sid, turns=turns)
     if streaming:
         return sse_response(lambda: stream_answer(turn))
     result = collect(stream_answer(turn))

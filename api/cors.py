@@ -1,15 +1,20 @@
-"""CORS for the chat routes: echo only an allowed origin, always with Vary: Origin."""
+"""CORS for the machine audiences: echo only an allowed origin, always with Vary: Origin.
+
+Preflights are answered on the parent blueprint before any auth or limit runs; the
+origin is echoed on every response of the /v1, /api/v1 and /chat blueprints,
+early errors included.
+"""
 
 from __future__ import annotations
 
 from flask import Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import bp
 from api.auth import key_from_request
-from api.keys import hash_key, key_kind
-from api.origins import origin_allowed
-from models import ApiKey, db
+from api.blueprints import bp, chats, developer, headless
+from models import db
+from services.keys import any_key_allows, find_key
+from services.origins import origin_allowed
 
 ALLOW_HEADERS = "Authorization, Content-Type, X-Api-Key, X-Widget-Api-Key"
 
@@ -17,37 +22,24 @@ ALLOW_HEADERS = "Authorization, Content-Type, X-Api-Key, X-Widget-Api-Key"
 def _key_allows(origin: str) -> bool:
     """Tell whether the request's key (if any) allows the origin, for early errors."""
     text = key_from_request()
-    if not text or key_kind(text) is None:
-        return False
-    query = db.select(ApiKey.origins).where(
-        ApiKey.key_hash == hash_key(text), ApiKey.revoked_at.is_(None)
-    )
     try:
-        origins = db.session.execute(query).scalar_one_or_none()
+        key = find_key(text)
     except SQLAlchemyError:
         # The request's own transaction failed (a lock timeout, say): its error response
         # still needs its CORS headers, so start afresh rather than raise a second error.
         db.session.rollback()
         try:
-            origins = db.session.execute(query).scalar_one_or_none()
+            key = find_key(text)
         except SQLAlchemyError:
             db.session.rollback()
             return False
-    return origins is not None and origin_allowed(origin, origins)
-
-
-def any_key_allows(origin: str) -> bool:
-    """Tell whether any live key allows the origin (preflights and handshakes carry none)."""
-    lists = db.session.execute(
-        db.select(ApiKey.origins).where(ApiKey.revoked_at.is_(None))
-    ).scalars()
-    return any(origin_allowed(origin, allowed) for allowed in lists)
+    return key is not None and origin_allowed(origin, key.origins)
 
 
 @bp.before_request
 def preflight() -> Response | None:
     """Answer CORS preflights before any auth or limit runs."""
-    if request.method != "OPTIONS":
+    if request.method != "OPTIONS" or request.url_rule is None:
         return None
     response = Response(status=204)
     origin = request.headers.get("Origin")
@@ -60,10 +52,9 @@ def preflight() -> Response | None:
     return response
 
 
-@bp.after_app_request
 def cors_headers(response: Response) -> Response:
     """Echo an allowed origin on API responses, including early errors."""
-    if not request.path.startswith(("/v1/", "/api/v1/", "/chat")) or request.method == "OPTIONS":
+    if request.method == "OPTIONS":
         return response
     response.vary.add("Origin")
     origin = request.headers.get("Origin")
@@ -71,3 +62,7 @@ def cors_headers(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "Retry-After"
     return response
+
+
+for audience in (headless, developer, chats):
+    audience.after_request(cors_headers)

@@ -7,14 +7,14 @@ from typing import Any
 from flask import Response, jsonify, request
 
 import knowledge
-from api import bp
 from api.auth import Caller, authenticate, key_from_request, request_origin
+from api.blueprints import developer
 from api.errors import ApiError, InvalidRequest, NotFound
-from api.keys import hash_key, key_kind
 from api.sessions import iso, page_of
 from api.validation import flag, json_body
 from engine.curated import CURATED
-from models import ApiKey, Document, db, utcnow
+from models import Document, db, utcnow
+from services.keys import find_key, key_kind
 
 # Uploads larger than this are parsed in the background: the reply is 202 "processing".
 BACKGROUND_BYTES = 2_000_000
@@ -47,9 +47,7 @@ def reader() -> Caller:
     text = key_from_request()
     scope = "documents:write"
     if text and key_kind(text) == "secret":
-        key = db.session.execute(
-            db.select(ApiKey).where(ApiKey.key_hash == hash_key(text))
-        ).scalar_one_or_none()
+        key = find_key(text)
         if key is not None and scope not in key.scopes and key.scopes:
             scope = key.scopes[0]
     return authenticate(text, scope, request_origin())
@@ -81,7 +79,7 @@ def text_field(body: dict[str, Any], name: str, limit: int, required: bool = Fal
     return value
 
 
-@bp.get("/api/v1/documents")
+@developer.get("/documents")
 def list_documents() -> Response:
     """List the bot's documents, newest first, with their processing status."""
     caller = reader()
@@ -101,14 +99,14 @@ def list_documents() -> Response:
     )
 
 
-@bp.get("/api/v1/documents/<int:document_id>")
+@developer.get("/documents/<int:document_id>")
 def get_document(document_id: int) -> Response:
     """Return one document; poll it while a large upload is processing."""
     caller = reader()
     return jsonify({"success": True, "document": document_dict(owned(caller.bot.id, document_id))})
 
 
-@bp.post("/api/v1/documents")
+@developer.post("/documents")
 def add_document() -> tuple[Response, int]:
     """Add a document from a multipart file, JSON text, or a JSON URL to import."""
     started = utcnow()
@@ -158,7 +156,7 @@ def _add_json() -> Document:
     return knowledge.add_text(caller.bot.id, title, text, url=url, fmt=fmt)
 
 
-@bp.delete("/api/v1/documents/<int:document_id>")
+@developer.delete("/documents/<int:document_id>")
 def remove_document(document_id: int) -> Response:
     """Delete a document and its chunks; later answers never cite it."""
     caller = writer()

@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from api import bp
-from api.auth import authenticate, ip_limit, key_from_request, request_origin
+from api.auth import authenticate, key_from_request, request_origin
+from api.blueprints import headless
 from api.errors import InvalidRequest
 from api.validation import json_body, session_id
+from contract import LEAD_EMAIL_MAX, LEAD_MESSAGE_MAX, LEAD_NAME_MAX
 from extensions import limiter
 from services.leads import EMAIL_RE, KINDS, lead_dict, record_lead
+from services.limits import ip_limit
 
 
 def text(body: dict[str, Any], name: str, most: int, required: bool = False) -> str:
@@ -26,7 +28,7 @@ def text(body: dict[str, Any], name: str, most: int, required: bool = False) -> 
     return value.strip()
 
 
-@bp.post("/v1/leads")
+@headless.post("/leads")
 @limiter.limit(ip_limit)
 def create_lead() -> tuple[Response, int]:
     """Store a visitor's contact details or request for a person, if the bot offers it."""
@@ -48,10 +50,10 @@ def create_lead() -> tuple[Response, int]:
     )
     if not offered:
         raise InvalidRequest(f"This bot does not take {kind} requests.")
-    name = text(body, "name", 200)
-    email = text(body, "email", 320, required=True)
+    name = text(body, "name", LEAD_NAME_MAX)
+    email = text(body, "email", LEAD_EMAIL_MAX, required=True)
     if not EMAIL_RE.match(email):
         raise InvalidRequest("'email' must be an email address.")
-    message = text(body, "message", 4000)
+    message = text(body, "message", LEAD_MESSAGE_MAX)
     lead = record_lead(caller.bot, sid, kind, name, email, message)
     return jsonify({"success": True, "lead": lead_dict(lead)}), 201

@@ -21,9 +21,9 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 
-from api import bp
-from api.auth import Caller, ip_limit
-from api.chat import start_turn
+from api.auth import Caller
+from api.blueprints import bp
+from api.chat import turn_from_body
 from api.errors import ApiError
 from api.openai_compat import secret_caller
 from api.streams import collect
@@ -32,6 +32,7 @@ from engine.answer import stream_answer
 from extensions import limiter
 from knowledge.retrieval import search as search_passages
 from models import ApiKey, db
+from services.limits import ip_limit
 
 ENVIRON_KEY = "docent.mcp"
 _lock = threading.Lock()
@@ -75,7 +76,7 @@ def in_app(ctx: Context, work: Any) -> str:
 def answer(caller: Caller, question: str, sid: str | None) -> str:
     """Answer through the same turn as every chat route: limits, storage, usage."""
     sid = session_id(sid, "session_id")
-    _, turn = start_turn({"message": question}, sid, caller=caller)
+    _, turn = turn_from_body({"message": question}, sid, caller=caller)
     result = collect(stream_answer(turn))
     lines = [result["answer"]]
     if result["sources"]:

@@ -9,20 +9,25 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
-from api import bp
-from api.auth import Caller, authenticate, ip_limit, key_from_request, request_origin
-from api.chat import start_turn
+from api.auth import Caller, authenticate, key_from_request, request_origin
+from api.blueprints import headless
+from api.chat import turn_from_body
 from api.errors import InvalidApiKey, InvalidRequest, NotFound
-from api.keys import key_kind
 from api.streams import STREAM_HEADERS, collect, in_background
 from api.validation import flag, history, json_body, session_id
 from engine.answer import Turn, stream_answer
 from engine.events import Event
 from extensions import limiter
 from models import Bot
+from services.keys import key_kind
+from services.limits import ip_limit
 
 PARAMS = ("stream", "session_id")
-ENDPOINTS = {"api.list_models", "api.get_model", "api.chat_completions"}
+ENDPOINTS = {
+    "api.headless.list_models",
+    "api.headless.get_model",
+    "api.headless.chat_completions",
+}
 # OpenAI's error `type` for each HTTP status; the SDKs pick their exception class by status.
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -59,14 +64,14 @@ def model_dict(bot: Bot) -> dict[str, Any]:
     }
 
 
-@bp.get("/v1/models")
+@headless.get("/models")
 def list_models() -> Response:
     """List the one model the key reaches: its bot."""
     caller = secret_caller()
     return jsonify({"object": "list", "data": [model_dict(caller.bot)]})
 
 
-@bp.get("/v1/models/<name>")
+@headless.get("/models/<name>")
 def get_model(name: str) -> Response:
     """Describe the key's bot by its model name."""
     caller = secret_caller()
@@ -118,7 +123,7 @@ def openai_usage(usage: dict[str, Any]) -> dict[str, int]:
     }
 
 
-@bp.post("/v1/chat/completions")
+@headless.post("/chat/completions")
 @limiter.limit(ip_limit)
 def chat_completions() -> Response:
     """Answer the last user message as a chat completion, streamed or whole."""
@@ -139,7 +144,7 @@ def chat_completions() -> Response:
     include_usage = isinstance(options, dict) and options.get("include_usage") is True
     sid = session_id(body.get("session_id"), "session_id")
     g.openai_param = "messages"
-    _, turn = start_turn({"message": question}, sid, turns=turns, caller=caller)
+    _, turn = turn_from_body({"message": question}, sid, turns=turns, caller=caller)
     g.openai_param = None
     created = int(time.time())
     if streaming:
@@ -210,7 +215,7 @@ def stream_chunks(
             yield f"data: {json.dumps({'success': False, 'error': error})}\n\n"
 
 
-@bp.after_request
+@headless.after_request
 def openai_error_fields(response: Response) -> Response:
     """Add OpenAI's `type` and `param` to errors on these routes, keeping SPEC's shape."""
     if request.endpoint not in ENDPOINTS or response.status_code < 400 or not response.is_json:

@@ -9,10 +9,9 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from api import bp
+from api.blueprints import bp, developer
 from api.documents import DOCUMENTS_MAX_PER_PAGE, DOCUMENTS_PER_PAGE
 from api.errors import InvalidRequest
-from api.keys import SCOPES
 from api.openapi_integrations import SCHEMAS as INTEGRATION_SCHEMAS
 from api.openapi_integrations import integration_paths
 from api.openapi_sites import SCHEMAS as SITE_SCHEMAS
@@ -21,6 +20,7 @@ from api.quivr import CHATS_MAX_PER_PAGE, CHATS_PER_PAGE
 from api.schemas import BOOL, DAY, SCHEMAS, SID, STR, TEXT, Schema, obj, ref
 from api.sessions import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from api.validation import MAX_ID
+from services.keys import SCOPES
 
 AUTH_SCHEMES = ("bearer", "apiKeyHeader", "widgetKeyHeader", "apiKeyQuery")
 
@@ -633,7 +633,7 @@ def refuse_unknown_query() -> None:
         raise InvalidRequest(f"Unknown query parameter '{unknown[0][:60]}'.")
 
 
-@bp.get("/api/v1/openapi.json")
+@developer.get("/openapi.json")
 def openapi_json() -> Response:
     """Serve the OpenAPI document, with this server as its base URL."""
     return jsonify({**document(), "servers": [{"url": request.host_url.rstrip("/")}]})

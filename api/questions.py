@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from api import bp
+from api.blueprints import developer
 from api.errors import InvalidRequest
 from api.sessions import caller_for, page_args
 from services.questions import answers_query, asked, question_dict
@@ -32,7 +32,7 @@ def rating_arg() -> str | None:
     return raw
 
 
-@bp.get("/api/v1/questions")
+@developer.get("/questions")
 def list_questions() -> Response:
     """List what visitors asked with the answers they got, newest first.
 

@@ -6,14 +6,16 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from api import bp
-from api.auth import authenticate, charge_message, chat_ip_limit, key_from_request, request_origin
+from api.auth import authenticate, chat_ip_limit, key_from_request, request_origin
+from api.blueprints import chats
 from api.errors import InvalidRequest
-from api.sessions import caller_for, delete_conversation, find_conversation, iso, page_args
+from api.sessions import caller_for, find_conversation, iso, page_args
 from api.streams import collect, sse_response
 from api.validation import json_body, message
-from engine.answer import Turn, new_session_id, prepare_turn, stream_answer
+from contract import CHAT_NAME_MAX
+from engine.answer import stream_answer
 from models import Conversation, Message, db, utcnow
+from services.conversations import Turn, delete_conversation, new_session_id, start_turn
 from services.webhooks import emit_event
 
 CHATS_PER_PAGE = 100
@@ -31,14 +33,14 @@ def chat_dict(conversation: Conversation) -> dict[str, Any]:
 
 
 def chat_name(body: dict[str, Any], field: str, default: str | None = None) -> str:
-    """Validate a chat name: at most 300 characters as sent, not only white space."""
+    """Validate a chat name: at most CHAT_NAME_MAX characters as sent, not only white space."""
     value = body.get(field, default)
-    if not isinstance(value, str) or not value.strip() or len(value) > 300:
-        raise InvalidRequest(f"'{field}' must be 1–300 characters of text.")
+    if not isinstance(value, str) or not value.strip() or len(value) > CHAT_NAME_MAX:
+        raise InvalidRequest(f"'{field}' must be 1–{CHAT_NAME_MAX} characters of text.")
     return value.strip()
 
 
-@bp.get("/chat")
+@chats.get("")
 def list_chats() -> Response:
     """List the bot's chats, most recent first (page and per_page optional)."""
     caller = caller_for("sessions:read")
@@ -53,7 +55,7 @@ def list_chats() -> Response:
     return jsonify({"chats": [chat_dict(c) for c in rows]})
 
 
-@bp.post("/chat")
+@chats.post("")
 def create_chat() -> Response:
     """Start an empty chat; its chat_id is a session id every other route accepts."""
     caller = caller_for("sessions:write")
@@ -74,7 +76,7 @@ def create_chat() -> Response:
     return jsonify(chat_dict(conversation))
 
 
-@bp.delete("/chat/<chat_id>")
+@chats.delete("/<chat_id>")
 def delete_chat(chat_id: str) -> Response:
     """Delete a chat and its messages for good; recorded usage is kept."""
     caller = caller_for("sessions:write")
@@ -84,7 +86,7 @@ def delete_chat(chat_id: str) -> Response:
     )
 
 
-@bp.put("/chat/<chat_id>/metadata")
+@chats.put("/<chat_id>/metadata")
 def rename_chat(chat_id: str) -> Response:
     """Rename a chat."""
     caller = caller_for("sessions:write")
@@ -96,19 +98,15 @@ def rename_chat(chat_id: str) -> Response:
 
 
 def ask(chat_id: str) -> tuple[Turn, str]:
-    """Authenticate, validate, check the chat is ours, charge limits, commit the question."""
+    """Authenticate, validate and check the chat is ours; then start the turn."""
     body = json_body("ChatQuestion")
     caller = authenticate(key_from_request(), "chat", request_origin())
-    conversation = find_conversation(caller.bot.id, chat_id, "chat_id")
+    find_conversation(caller.bot.id, chat_id, "chat_id")  # 404 unless the chat is ours
     question = message(body.get("question"), "question")
-    charge_message(caller.key)
-    if not conversation.preview:
-        # A chat made empty by POST /chat takes its preview from its first question.
-        conversation.preview = question[:200]
-    return prepare_turn(caller.bot, chat_id, question, caller.key.id), question
+    return start_turn(caller.key, caller.bot, chat_id, question), question
 
 
-@bp.post("/chat/<chat_id>/question")
+@chats.post("/<chat_id>/question")
 @chat_ip_limit
 def chat_question(chat_id: str) -> Response:
     """Answer a question in a chat, in one JSON reply."""
@@ -130,7 +128,7 @@ def chat_question(chat_id: str) -> Response:
     )
 
 
-@bp.post("/chat/<chat_id>/question/stream")
+@chats.post("/<chat_id>/question/stream")
 @chat_ip_limit
 def chat_question_stream(chat_id: str) -> Response:
     """Answer a question in a chat as Server-Sent Events, like /api/v1/chat with stream."""
@@ -138,7 +136,7 @@ def chat_question_stream(chat_id: str) -> Response:
     return sse_response(lambda: stream_answer(turn))
 
 
-@bp.get("/chat/<chat_id>/history")
+@chats.get("/<chat_id>/history")
 def chat_history(chat_id: str) -> Response:
     """Return a chat as question-and-answer pairs, oldest first."""
     caller = caller_for("sessions:read")

@@ -6,16 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import delete
 from sqlalchemy.orm import selectinload
 
-from api import bp
 from api.auth import Caller, authenticate, key_from_request, request_origin
+from api.blueprints import developer
 from api.errors import InvalidRequest, NotFound
 from api.validation import flag, session_id
-from api.widget_config import message_dict
-from models import Conversation, Lead, Message, db
-from services.retention import delete_conversations
+from models import Conversation, Message, db
+from services.conversations import delete_conversation, message_dict
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -74,17 +72,6 @@ def find_conversation(bot_id: int, sid: str, name: str = "session_id") -> Conver
     return conversation
 
 
-def delete_conversation(conversation: Conversation) -> None:
-    """Delete everything about a visitor session: messages, feedback, leads; usage rows stay."""
-    bot_id, sid = conversation.bot_id, conversation.session_id
-    delete_conversations([conversation.id])
-    db.session.execute(
-        delete(Lead).where(Lead.bot_id == bot_id, Lead.session_id == sid),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.commit()
-
-
 def session_dict(
     conversation: Conversation, messages: list[Message] | None = None
 ) -> dict[str, Any]:
@@ -119,7 +106,7 @@ def messages_of(conversation_ids: list[int]) -> dict[int, list[Message]]:
     return grouped
 
 
-@bp.get("/api/v1/sessions")
+@developer.get("/sessions")
 def list_sessions() -> Response:
     """List the bot's sessions, most recent first; include_all adds their messages."""
     caller = caller_for("sessions:read")
@@ -141,7 +128,7 @@ def list_sessions() -> Response:
     )
 
 
-@bp.get("/api/v1/sessions/<sid>")
+@developer.get("/sessions/<sid>")
 def get_session(sid: str) -> Response:
     """Return one session with its messages and their feedback."""
     caller = caller_for("sessions:read")
@@ -150,7 +137,7 @@ def get_session(sid: str) -> Response:
     return jsonify({"success": True, "session": session_dict(conversation, messages)})
 
 
-@bp.delete("/api/v1/sessions/<sid>")
+@developer.delete("/sessions/<sid>")
 def remove_session(sid: str) -> Response:
     """Delete a session and its messages for good; recorded usage is kept."""
     caller = caller_for("sessions:write")

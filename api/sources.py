@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 from sqlalchemy import select
 
-from api import bp
+from api.blueprints import developer
 from api.documents import reader, writer
 from api.errors import InvalidRequest, NotFound
 from api.validation import flag, json_body
@@ -22,7 +22,7 @@ def owned_source(bot_id: int, source_id: int) -> Source:
     return source
 
 
-@bp.post("/api/v1/sources")
+@developer.post("/sources")
 def create_source() -> tuple[Response, int]:
     """Add a site from its sitemap, or by crawling from a URL; its first sync is queued."""
     body = json_body()
@@ -42,7 +42,7 @@ def create_source() -> tuple[Response, int]:
     return jsonify({"success": True, "source": source_dict(source)}), 202
 
 
-@bp.get("/api/v1/sources")
+@developer.get("/sources")
 def list_sources() -> Response:
     """List the bot's sources with their progress."""
     caller = reader()
@@ -52,14 +52,14 @@ def list_sources() -> Response:
     return jsonify({"success": True, "sources": [source_dict(s) for s in rows]})
 
 
-@bp.get("/api/v1/sources/<int:source_id>")
+@developer.get("/sources/<int:source_id>")
 def get_source(source_id: int) -> Response:
     """Show one source and its progress."""
     caller = reader()
     return jsonify({"success": True, "source": source_dict(owned_source(caller.bot.id, source_id))})
 
 
-@bp.post("/api/v1/sources/<int:source_id>/sync")
+@developer.post("/sources/<int:source_id>/sync")
 def sync_source_now(source_id: int) -> tuple[Response, int]:
     """Queue a sync now (one runs at a time per source)."""
     caller = writer(json_body(optional=True))

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import Response, jsonify, request
 
-from api import bp
+from api.blueprints import developer
 from api.errors import InvalidRequest
 from api.sessions import caller_for
 from engine.usage import MAX_DAYS, usage_report
@@ -47,7 +47,7 @@ def date_range() -> tuple[date, date]:
     return start, end
 
 
-@bp.get("/api/v1/usage")
+@developer.get("/usage")
 def usage() -> Response:
     """Return the bot's usage between start_date and end_date, both included."""
     caller = caller_for("usage:read")

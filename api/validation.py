@@ -10,11 +10,11 @@ from flask import request
 from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter
 
-from api import bp
+from api.blueprints import bp
 from api.errors import ApiError, InvalidApiKey, InvalidRequest
+from contract import HISTORY_TURN_MAX, HISTORY_TURNS, MESSAGE_MAX, SESSION_ID_MAX
 
-SESSION_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-MAX_MESSAGE = 4000
+SESSION_ID_RE = re.compile(rf"^[A-Za-z0-9._:-]{{1,{SESSION_ID_MAX}}}$")
 # Deepest JSON nesting any route accepts; real bodies use three or four levels.
 MAX_DEPTH = 32
 # NUL (which PostgreSQL text refuses) and lone UTF-16 surrogates (which cannot be stored
@@ -90,27 +90,28 @@ def json_body(*schemas: str, optional: bool = False) -> dict[str, Any]:
 
 
 def session_id(value: Any, name: str = "sessionId", required: bool = False) -> str | None:
-    """Validate a session id: 1–128 characters of A-Za-z0-9._:-."""
+    """Validate a session id: 1–SESSION_ID_MAX characters of A-Za-z0-9._:-."""
     if value is None:
         if required:
             raise InvalidRequest(f"'{name}' is required.")
         return None
     if not isinstance(value, str) or not SESSION_ID_RE.match(value):
         raise InvalidRequest(
-            f"'{name}' must be 1–128 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'."
+            f"'{name}' must be 1–{SESSION_ID_MAX} characters of A-Z, a-z, 0-9, "
+            "'.', '_', ':' or '-'."
         )
     return value
 
 
 def message(value: Any, name: str = "message") -> str:
-    """Validate a visitor message: 1–4000 characters after trimming."""
+    """Validate a visitor message: 1–MESSAGE_MAX characters after trimming."""
     if not isinstance(value, str):
         raise InvalidRequest(f"'{name}' is required and must be a string.")
     text = value.strip()
     if not text:
         raise InvalidRequest(f"'{name}' must not be empty.")
-    if len(text) > MAX_MESSAGE:
-        raise InvalidRequest(f"'{name}' must be at most {MAX_MESSAGE} characters.")
+    if len(text) > MESSAGE_MAX:
+        raise InvalidRequest(f"'{name}' must be at most {MESSAGE_MAX} characters.")
     return text
 
 
@@ -118,15 +119,17 @@ def history(value: Any) -> list[dict[str, str]] | None:
     """Validate a stateless history: a list of {role, content} turns."""
     if value is None:
         return None
-    if not isinstance(value, list) or len(value) > 100:
-        raise InvalidRequest("'history' must be a list of at most 100 {role, content} objects.")
+    if not isinstance(value, list) or len(value) > HISTORY_TURNS:
+        raise InvalidRequest(
+            f"'history' must be a list of at most {HISTORY_TURNS} {{role, content}} objects."
+        )
     turns = []
     for item in value:
         if (
             not isinstance(item, dict)
             or item.get("role") not in ("user", "assistant")
             or not isinstance(item.get("content"), str)
-            or len(item["content"]) > 4 * MAX_MESSAGE
+            or len(item["content"]) > HISTORY_TURN_MAX
         ):
             raise InvalidRequest(
                 'Each \'history\' item must be {"role": "user"|"assistant", "content": text}.'

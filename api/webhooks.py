@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
-from api import bp
 from api.auth import Caller, authenticate, key_from_request, request_origin
+from api.blueprints import developer
 from api.errors import ApiError, InvalidApiKey, NotFound
-from api.keys import key_kind
 from api.validation import json_body
+from services.keys import key_kind
 from services.webhooks import (
     WebhookError,
     bot_webhooks,
@@ -32,7 +32,7 @@ def webhook_caller() -> Caller:
     return authenticate(text, SCOPE, request_origin())
 
 
-@bp.get("/api/v1/webhooks")
+@developer.get("/webhooks")
 def list_webhooks() -> Response:
     """List the bot's webhooks (their secrets are never shown again)."""
     caller = webhook_caller()
@@ -40,7 +40,7 @@ def list_webhooks() -> Response:
     return jsonify({"success": True, "webhooks": hooks})
 
 
-@bp.post("/api/v1/webhooks")
+@developer.post("/webhooks")
 def add_webhook() -> tuple[Response, int]:
     """Create a webhook; the reply carries its signing secret, shown this once."""
     body = json_body("WebhookCreate")
@@ -57,7 +57,7 @@ def add_webhook() -> tuple[Response, int]:
     return jsonify({"success": True, "webhook": {**webhook_dict(webhook), "secret": secret}}), 201
 
 
-@bp.get("/api/v1/webhooks/<int:webhook_id>/deliveries")
+@developer.get("/webhooks/<int:webhook_id>/deliveries")
 def list_deliveries(webhook_id: int) -> Response:
     """Return a webhook's latest deliveries: status, attempts and last error."""
     caller = webhook_caller()
@@ -68,7 +68,7 @@ def list_deliveries(webhook_id: int) -> Response:
     return jsonify({"success": True, "deliveries": rows})
 
 
-@bp.delete("/api/v1/webhooks/<int:webhook_id>")
+@developer.delete("/webhooks/<int:webhook_id>")
 def remove_webhook(webhook_id: int) -> Response:
     """Delete a webhook and its delivery log."""
     caller = webhook_caller()

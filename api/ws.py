@@ -14,20 +14,24 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 from flask.sansio.blueprints import BlueprintSetupState
+from flask_limiter.util import get_remote_address
 from simple_websocket import ConnectionClosed, Server
 
-from api import bp
-from api.auth import authenticate, charge_ip, charge_message, key_from_request, request_origin
-from api.cors import any_key_allows
+from api.auth import authenticate, key_from_request, request_origin
+from api.blueprints import developer
 from api.errors import ApiError, InvalidApiKey, InvalidRequest, OriginNotAllowed
 from api.streams import in_background, ndjson
 from api.validation import message, parse_json, session_id
-from engine.answer import prepare_turn, stream_answer
+from engine.answer import stream_answer
 from engine.events import Event
 from extensions import sock
 from models import db
+from services.conversations import start_turn
+from services.keys import any_key_allows
 
-PATH = "/api/v1/chat/ws"
+# The socket's path within the developer blueprint, and in full for logs.
+ROUTE = "/chat/ws"
+PATH = f"{developer.url_prefix}{ROUTE}"
 # flask-sock's SOCK_SERVER_OPTIONS; DOCENT_SOCK_SERVER_OPTIONS='{"ping_interval": 10}' overrides.
 DEFAULT_OPTIONS = {"ping_interval": 25, "max_message_size": 64 * 1024}
 # Seconds a socket opened without a key has to send its auth frame.
@@ -37,16 +41,16 @@ UNSUPPORTED_DATA = 1003
 INTERNAL_ERROR = 1011
 
 
-@bp.record_once
+@developer.record_once
 def _defaults(state: BlueprintSetupState) -> None:
     config = state.app.config
     config["SOCK_SERVER_OPTIONS"] = {**DEFAULT_OPTIONS, **(config.get("SOCK_SERVER_OPTIONS") or {})}
 
 
-@bp.before_request
+@developer.before_request
 def check_handshake() -> None:
     """Refuse a bad key or Origin with an HTTP error, before the connection is upgraded."""
-    if request.endpoint != "api.chat_ws":
+    if request.endpoint != "api.developer.chat_ws":
         return
     origin = request_origin()
     text = key_from_request()
@@ -120,11 +124,12 @@ def answer(state: Socket, data: dict[str, Any]) -> None:
     text = message(data.get("message"))
     sid = session_id(data.get("session_id", data.get("sessionId")), "session_id")
     try:
-        charge_ip()
-        charge_message(caller.key)
+        turn = start_turn(
+            caller.key, caller.bot, sid or state.session_id, text, client_ip=get_remote_address()
+        )
     except ApiError as exc:
+        # A spent limit ends the socket: its close code says when to come back.
         raise Closing(exc) from None
-    turn = prepare_turn(caller.bot, sid or state.session_id, text, caller.key.id)
     state.session_id = turn.session_id
     db.session.close()
     events: Iterator[Any] = in_background(lambda: stream_answer(turn))
@@ -188,7 +193,7 @@ def close(ws: Server, closing: Closing) -> None:
         pass
 
 
-@bp.get(PATH)
+@developer.get(ROUTE)
 def chat_ws_plain() -> Response:
     """Tell a plain HTTP client that this URL needs a WebSocket."""
     raise ApiError(
@@ -198,7 +203,7 @@ def chat_ws_plain() -> Response:
     )
 
 
-@sock.route(PATH, bp=bp)
+@sock.route(ROUTE, bp=developer)
 def chat_ws(ws: Server) -> None:
     """Serve one WebSocket connection."""
     state = Socket(ws=ws, origin=request_origin(), key=g.get("ws_key"))

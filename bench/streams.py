@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tests.llm_server as llm_server  # noqa: E402
-from api.keys import create_key  # noqa: E402
 from app import create_app  # noqa: E402
 from models import Bot, db  # noqa: E402
+from services.keys import create_key  # noqa: E402
 
 
 def prepare(database: str) -> str:

@@ -24,9 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.keys import create_key  # noqa: E402
 from app import create_app  # noqa: E402
 from models import Bot, Chunk, Document, Webhook, db  # noqa: E402
+from services.keys import create_key  # noqa: E402
 from services.webhook_delivery import deliver_due_webhooks  # noqa: E402
 from services.webhooks import emit_event  # noqa: E402
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("dashboard", __name__)
-
-from dashboard import (  # noqa: E402,F401  (routes and hooks register on bp)
+# Routes and hooks register on the blueprint (dashboard/blueprint.py) when imported.
+from dashboard import (  # noqa: F401
     access,
     accounts,
     answers,
@@ -24,3 +21,6 @@ from dashboard import (  # noqa: E402,F401  (routes and hooks register on bp)
     usage,
     webhooks,
 )
+from dashboard.blueprint import bp
+
+__all__ = ["bp"]

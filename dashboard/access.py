@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, jsonify, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Response, abort, jsonify, request, session
 from flask_login import current_user
 
-from dashboard import bp
+from dashboard.blueprint import bp
 from extensions import login_manager
 from models import Bot, User, db
 
@@ -31,28 +30,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
-
-
-# Paths whose responses never depend on the owner's cookie: keys authenticate them.
-COOKIELESS_PATHS = ("/widget.js", "/v1/", "/api/v1/", "/chat")
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure over HTTPS; keep `Vary: Cookie` off machine routes."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
-
-    def save_session(self, app: Flask, session: Any, response: Any) -> None:
-        super().save_session(app, session, response)
-        # Flask-Login peeks at the session on every request, which makes Flask add
-        # `Vary: Cookie`; on the widget script that would defeat shared caches.
-        if not session and request.path.startswith(COOKIELESS_PATHS):
-            kept = [v for v in response.vary if v.lower() != "cookie"]
-            if kept:
-                response.headers["Vary"] = ", ".join(kept)
-            else:
-                del response.headers["Vary"]
 
 
 def password_stamp(user: User) -> str:
@@ -80,10 +57,7 @@ login_manager.session_protection = "basic"
 
 @bp.record_once
 def _setup(state: Any) -> None:
-    app = state.app
-    if type(app.session_interface) is SecureCookieSessionInterface:
-        app.session_interface = SessionInterface()
-    app.config.setdefault("LOGIN_RATE_LIMIT", "10/minute;50/hour")
+    state.app.config.setdefault("LOGIN_RATE_LIMIT", "10/minute;50/hour")
 
 
 def wants_json() -> bool:

@@ -9,12 +9,12 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from cli import create_user
-from dashboard import bp
 from dashboard.access import password_stamp
+from dashboard.blueprint import bp
 from dashboard.forms import ButtonForm, LoginForm, PasswordForm, SignupForm
 from extensions import limiter
 from models import User, db
+from services.accounts import create_user
 
 # Compared against when the email is unknown, so both paths take as long.
 _DUMMY_HASH = generate_password_hash("docent-timing-equaliser")

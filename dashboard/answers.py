@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
-from dashboard import bp
 from dashboard.access import owned_bot
+from dashboard.blueprint import bp
 from dashboard.forms import ButtonForm, web_url
 from models import Bot, Document, db
 from services.answers import (

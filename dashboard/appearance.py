@@ -9,13 +9,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from api.preview import preview_token
-from api.widget_config import widget_settings
-from dashboard import bp
 from dashboard.access import owned_bot
+from dashboard.blueprint import bp
 from dashboard.bots import PREVIEW_KEY_NAME
 from dashboard.forms import AppearanceForm
 from models import ApiKey, Bot, db
+from services.preview import preview_token
+from services.widgets import widget_settings
 
 # The widget's own label names, with its English defaults, for the form's hint.
 LABEL_NAMES = (

@@ -11,11 +11,11 @@ from flask_login import current_user
 from sqlalchemy import delete, func
 from werkzeug.wrappers import Response
 
-from cli import create_bot
-from dashboard import bp
 from dashboard.access import owned_bot, owner_bots
+from dashboard.blueprint import bp
 from dashboard.forms import BotCreateForm, BotDeleteForm, BotSettingsForm
 from models import ApiKey, Bot, Chunk, Conversation, Document, User, db, utcnow
+from services.bots import create_bot
 
 
 def bot_counts(bot: Bot) -> dict[str, int]:

@@ -13,13 +13,13 @@ from flask import Response, flash, redirect, render_template, request, stream_wi
 from sqlalchemy import Select, exists, or_
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from api.sessions import delete_conversation as delete_session
-from api.widget_config import message_dict
-from dashboard import bp
 from dashboard.access import owned, owned_bot
+from dashboard.blueprint import bp
 from dashboard.forms import ButtonForm
 from engine.prices import dollars
 from models import Bot, Conversation, Message, db, utcnow
+from services.conversations import delete_conversation as delete_session
+from services.conversations import message_dict
 
 PER_PAGE = 25
 # The days a date filter may name.

@@ -8,12 +8,12 @@ from flask import current_app, flash, jsonify, redirect, render_template, reques
 from werkzeug.wrappers import Response
 
 import knowledge
-from dashboard import bp
 from dashboard.access import owned, owned_bot, wants_json
+from dashboard.blueprint import bp
 from dashboard.forms import AskForm, ButtonForm, TextDocumentForm, UploadForm
-from dashboard.trial import trial_answer
 from engine.curated import CURATED
 from models import Bot, Document, Task, db
+from services.trial import trial_answer
 
 ACCEPT = ".txt,.md,.markdown,.html,.htm,.pdf,.docx"
 # Files larger than this are processed in the background, with progress on the page.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from api.errors import keep_headers
-from dashboard import bp
 from dashboard.access import CONTENT_SECURITY_POLICY, wants_json
+from dashboard.blueprint import bp
+from web import http_error_response, keep_headers
 
 ADVICE = {
     400: ("That request was not understood", "Go back, check the form and try again."),
@@ -40,8 +40,9 @@ CSRF_ADVICE = (
 
 
 def wants_html() -> bool:
-    """Tell whether an error on this request should be a page rather than JSON."""
-    return request.path == "/" or (request.path.startswith("/dashboard") and not wants_json())
+    """Tell whether an error should be a page: always on the landing page, elsewhere unless
+    the dashboard's own script asks for JSON."""
+    return request.path == url_for("dashboard.landing") or not wants_json()
 
 
 def render_error(error: Any) -> Any:
@@ -73,15 +74,12 @@ def render_error(error: Any) -> Any:
     return response
 
 
-@bp.record_once
-def _register(state: Any) -> None:
-    handlers = state.app.extensions.setdefault("docent_html_errors", [])
-    handlers.append((wants_html, render_error))
-
-
 @bp.errorhandler(Exception)
 def _dashboard_error(error: Exception) -> Any:
     if not isinstance(error, HTTPException):
         current_app.logger.exception("Dashboard error on %s %s", request.method, request.path)
         error = InternalServerError()
+    elif request.url_rule is None and not wants_html():
+        # A dashboard URL that does not exist, asked for by a script: SPEC's JSON error.
+        return http_error_response(error)
     return render_error(error)

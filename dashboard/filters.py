@@ -1,4 +1,5 @@
-"""Template filters and helpers: sizes, times, money, safe links, accessible fields."""
+"""Template filters and helpers: sizes, times, money, safe links, accessible fields, and
+the contract's numbers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from dashboard import bp
+import contract
+from dashboard.blueprint import bp
 from models import utcnow
 
 
@@ -73,6 +75,12 @@ def safe_url(value: str | None) -> str | None:
     except ValueError:
         return None
     return value.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+@bp.context_processor
+def contract_numbers() -> dict[str, Any]:
+    """Give templates the contract's numbers as `contract` (contract.message_max, ...)."""
+    return {"contract": contract.template_values()}
 
 
 @bp.app_template_global("aria")

@@ -32,8 +32,9 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from api.keys import SCOPES
+from contract import MESSAGE_MAX
 from knowledge.languages import choices as language_choices
+from services.keys import SCOPES
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -143,7 +144,7 @@ class TextDocumentForm(FlaskForm):
 
 
 class AskForm(FlaskForm):
-    question = StringField("Question", validators=[DataRequired(), Length(max=4000)])
+    question = StringField("Question", validators=[DataRequired(), Length(max=MESSAGE_MAX)])
 
 
 class AppearanceForm(FlaskForm):

@@ -7,14 +7,14 @@ from typing import Any
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from api.keys import PUBLIC_SCOPES, SCOPES, check_rate_limit, create_key
-from api.origins import normalise_origin
-from dashboard import bp
 from dashboard.access import owned, owned_bot
 from dashboard.appearance import snippet
+from dashboard.blueprint import bp
 from dashboard.bots import PREVIEW_KEY_NAME
 from dashboard.forms import ButtonForm, KeyEditForm, KeyForm, KeySettingsForm
-from models import ApiKey, Bot, db, utcnow
+from models import ApiKey, Bot, db
+from services.keys import PUBLIC_SCOPES, SCOPES, check_rate_limit, create_key, revoke_key
+from services.origins import normalise_origin
 
 
 def parse_origins(text: str) -> tuple[list[str], list[str]]:
@@ -220,9 +220,7 @@ def revoke(bot_id: int, key_id: int) -> Response:
     """Revoke a key; it stops working on the next request."""
     bot = owned_bot(bot_id)
     key = owned(ApiKey, key_id, bot)
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        db.session.commit()
+    revoke_key(key)
     flash(
         f"Revoked {key.name or key.display + '…'}. Requests with it are refused from now on.",
         "success",

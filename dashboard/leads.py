@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from dashboard import bp
 from dashboard.access import owned_bot
+from dashboard.blueprint import bp
 from models import Conversation, db
 from services.leads import bot_leads
 

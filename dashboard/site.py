@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from dashboard import bp
+from dashboard.blueprint import bp
 
 
 @bp.get("/")

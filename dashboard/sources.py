@@ -11,8 +11,8 @@ from wtforms import RadioField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from dashboard import bp
 from dashboard.access import owned_bot
+from dashboard.blueprint import bp
 from dashboard.forms import ButtonForm, web_url
 from knowledge.errors import IngestError
 from knowledge.sources import add_source, request_sync

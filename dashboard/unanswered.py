@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from dashboard import bp
 from dashboard.access import owned_bot
+from dashboard.blueprint import bp
 from services.answers import curated_questions
 from services.questions import unanswered_groups
 

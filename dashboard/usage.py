@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Response, render_template, request
 
-from dashboard import bp
 from dashboard.access import owned_bot
+from dashboard.blueprint import bp
 from dashboard.charts import bar_chart, share_bars
 from dashboard.conversations import parse_day
 from engine.usage import usage_report

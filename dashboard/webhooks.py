@@ -11,8 +11,8 @@ from wtforms import URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from dashboard import bp
 from dashboard.access import owned, owned_bot
+from dashboard.blueprint import bp
 from dashboard.forms import ButtonForm, MultiCheckboxField, web_url
 from models import Bot, Webhook, WebhookDelivery, db
 from services.webhooks import (

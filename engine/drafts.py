@@ -18,9 +18,11 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import case, select, update
 
+from engine.calls import effective_model, record_usage, stored_history
 from engine.prices import cost_micros
 from engine.prompt import build_messages
 from engine.tokens import count_messages, count_tokens
+from knowledge.retrieval import search
 from models import Bot, Conversation, Message, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -96,9 +98,6 @@ def reconcile(older_than: float | None = None) -> int:
 
 def prompt_tokens(conversation: Conversation, bot: Bot, question: str) -> int:
     """Count the prompt the model was sent for the conversation's last question, rebuilt."""
-    from engine.answer import stored_history
-    from knowledge.retrieval import search
-
     config = current_app.config
     passages = search(bot.id, question, int(config["CONTEXT_PASSAGES"]))
     history = stored_history(conversation.id)
@@ -109,8 +108,6 @@ def prompt_tokens(conversation: Conversation, bot: Bot, question: str) -> int:
 
 
 def _settle(conversation_id: int) -> int:
-    from engine.answer import effective_model, record_usage
-
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None or conversation.pending_id is None:
         return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from sqlalchemy import update
 
@@ -65,13 +64,14 @@ def start_url(document: Document, url: str) -> Task:
     )
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
+    """Return the message a failed ingestion task records."""
     if isinstance(exc, IngestError | Transient):
         return exc.message
     return UNEXPECTED
 
 
-def _failed(task: Task, message: str) -> None:
+def failed(task: Task, message: str) -> None:
     """Mark the task's document failed with the task's last error."""
     document_id = int(task.args["document_id"])
     delete_chunks(document_id)  # in batches: a huge failed ingest must not lock the database
@@ -80,40 +80,6 @@ def _failed(task: Task, message: str) -> None:
         .where(Document.id == document_id)
         .values(status="failed", progress=0.0, error=message, chunk_count=0)
     )
-
-
-def _document(task: Task) -> Document | None:
-    return db.session.get(Document, task.args["document_id"])
-
-
-@tasks.handler("ingest_document", permanent=(IngestError,), on_failure=_failed, describe=_describe)
-def ingest_document(task: Task) -> None:
-    """Parse, chunk, embed and store an uploaded file; safe to run again."""
-    from knowledge.ingest import finish_file
-
-    document = _document(task)
-    args: dict[str, Any] = task.args
-    if document is None or task.payload is None:
-        return  # deleted while it waited
-    if args.get("hash") and document.content_hash != args["hash"]:
-        return  # a newer upload of the same file replaced this one while it waited
-    finish_file(document, args["fmt"], task.payload, args.get("title"), _Progress(document.id))
-
-
-@tasks.handler("import_url", permanent=(IngestError,), on_failure=_failed, describe=_describe)
-def import_url(task: Task) -> None:
-    """Fetch a web page and store it as the task's document; retried when the page fails."""
-    from knowledge.ingest import finish_url
-
-    document = _document(task)
-    if document is None:
-        return
-    try:
-        finish_url(document, task.args["url"], _Progress(document.id))
-    except IngestError as exc:
-        if exc.status >= 500:
-            raise Transient(exc.message) from exc
-        raise
 
 
 def wait_idle(timeout: float | None = None) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openai
 from flask import current_app
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,6 @@ def _api_key() -> str | None:
 
 
 def _client() -> Any:
-    import openai
-
     base_url = current_app.config.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
     timeout = float(current_app.config.get("EMBEDDINGS_TIMEOUT", 30))
     return openai.OpenAI(

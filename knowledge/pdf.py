@@ -49,6 +49,7 @@ def _outline_by_page(reader: Any) -> dict[int, list[str]]:
 
 def parse_pdf(data: bytes, progress: Callable[[float], None] | None = None) -> Parsed:
     """Parse a PDF into one section per page with text."""
+    # pypdf loads on the first PDF upload, not with every process.
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 

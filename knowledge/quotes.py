@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.chunking import split_sentences
+from knowledge.embeddings import embed_local
+from knowledge.passages import Passage
 from knowledge.terms import query_words, stem, stems_of
-
-if TYPE_CHECKING:
-    from knowledge.passages import Passage
 
 # ‘-v’, '--invert-match', `code`, name(), a $VARIABLE: spans the asker can type.
 CODE_RE = re.compile(r"[‘'`\"]-{1,2}[\w-]+|(?<!\w)--?[a-zA-Z][\w-]*|`[^`]+`|\b\w+\(\)|\$[A-Z_]+")
@@ -57,8 +55,6 @@ def _units(content: str) -> list[str]:
 def _vectors(query: str, sentences: list[str]) -> tuple[np.ndarray | None, list[float]]:
     """Return the sentences' vectors and their cosine to the query (None, zeros offline)."""
     try:
-        from knowledge.embeddings import embed_local
-
         vectors = embed_local([query, *sentences])
     except Exception:  # noqa: BLE001 - words alone still pick a sentence
         return None, [0.0] * len(sentences)

@@ -22,6 +22,7 @@ def _heading_level(style_name: str) -> int | None:
 
 def parse_docx(data: bytes) -> Parsed:
     """Parse a .docx into sections at its Heading 1..9 paragraphs."""
+    # python-docx (and its lxml) load on the first Word upload, not with every process.
     import docx
     from docx.enum.style import WD_STYLE_TYPE
     from docx.opc.exceptions import PackageNotFoundError

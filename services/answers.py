@@ -13,6 +13,7 @@ from engine.tokens import count_tokens
 from knowledge.chunking import Piece
 from knowledge.ingest import delete_document, store
 from models import Document, db, utcnow
+from services.questions import normalise
 
 QUESTION_MAX = 500  # a document title's length
 ANSWER_MAX = 10_000
@@ -93,8 +94,6 @@ def delete_answer(document: Document) -> None:
 
 def curated_questions(bot_id: int) -> dict[str, int]:
     """Return the bot's curated answers as {normalised question: answer id}."""
-    from services.questions import normalise
-
     rows = db.session.execute(
         db.select(Document.id, Document.title).where(
             Document.bot_id == bot_id, Document.source == CURATED

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 from sqlalchemy import delete, or_, update
 
+from knowledge.fetch import _connection
 from models import Webhook, WebhookDelivery, WebhookEvent, db, utcnow
 from services.webhooks import drop_orphan_events
 from tasks import periodic
@@ -51,8 +52,6 @@ def post(
     url: str, body: bytes, headers: dict[str, str], timeout: float, allow_private: bool
 ) -> int:
     """POST body to url through knowledge.fetch's checked connection; return the status."""
-    from knowledge.fetch import _connection
-
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from knowledge.errors import IngestError
+from knowledge.fetch import _resolve
 from models import Webhook, WebhookDelivery, WebhookEvent, db, utcnow
 
 # Every event a webhook can subscribe to, with what its `data` carries.
@@ -31,9 +33,6 @@ class WebhookError(ValueError):
 
 def check_url(url: Any, allow_private: bool) -> str:
     """Return a webhook URL that is http(s) and, unless allowed, not private or loopback."""
-    from knowledge.errors import IngestError
-    from knowledge.fetch import _resolve
-
     if not isinstance(url, str) or not url.strip() or len(url.strip()) > 2000:
         raise WebhookError("'url' must be an http or https URL of at most 2000 characters.")
     url = url.strip()

@@ -13,13 +13,16 @@ import logging
 import threading
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from sqlalchemy import and_, delete, or_, select, update
 
 from models import Task, db, utcnow
 from tasks.registry import Spec, handlers, periodic
+
+if TYPE_CHECKING:  # for the annotation only: tasks.queue imports this module
+    from tasks.queue import AppQueue
 
 log = logging.getLogger("docent.tasks")
 ACTIVE = ("queued", "running")
@@ -54,10 +57,13 @@ def enqueue(
     return task
 
 
+def queue_of(app: Flask) -> AppQueue:
+    """Return the app's queue (tasks.queue attaches it)."""
+    return app.extensions["docent_queue"]  # type: ignore[no-any-return]
+
+
 def send(task_id: int, delay: float = 0.0) -> None:
     """Put a task's id on the queue; if the queue is down, recover() sends it later."""
-    from tasks.queue import queue_of
-
     try:
         queue_of(current_app).send(task_id, delay)
     except Exception:  # noqa: BLE001 - the row stays queued and is recovered
@@ -189,8 +195,6 @@ def purge_finished(done_days: int = 7, failed_days: int = 30) -> int:
 
 def wait_idle(timeout: float | None = None) -> bool:
     """Wait until no task is queued or running; False if some still are at the timeout."""
-    from tasks.queue import queue_of
-
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         db.session.expire_all()

@@ -12,7 +12,11 @@ from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from tasks import ledger
+from tasks.ledger import queue_of
 from tasks.registry import Periodic, periodics
+from tasks.worker import worker_command
+
+__all__ = ["AppQueue", "TaskQueue", "queue", "queue_of", "queue_url"]
 
 log = logging.getLogger("docent.tasks")
 SCHEMES = ("sqlite:///", "redis://", "rediss://", "memory://", "immediate://")
@@ -52,11 +56,6 @@ class AppQueue:
             return self._huey
 
     def _build(self) -> Huey:
-        import knowledge.background  # noqa: F401 - registers the ingestion tasks
-        import knowledge.sources  # noqa: F401 - registers site syncs
-        import services.leads  # noqa: F401 - registers the lead email task
-        import services.retention  # noqa: F401 - registers the retention purge
-
         url = self.url
         if url.startswith(("redis://", "rediss://")):
             huey: Huey = RedisHuey("docent", url=url, results=False)
@@ -145,18 +144,11 @@ class AppQueue:
         return True
 
 
-def queue_of(app: Flask) -> AppQueue:
-    """Return the app's queue."""
-    return app.extensions["docent_queue"]
-
-
 class TaskQueue:
     """Flask extension: gives each app its queue and the `flask worker` command."""
 
     def init_app(self, app: Flask) -> None:
         """Attach the queue; nothing connects until the first task or the worker."""
-        from tasks.worker import worker_command
-
         app.extensions["docent_queue"] = AppQueue(app)
         app.cli.add_command(worker_command)
 

@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
-from api.keys import create_key
 from app import create_app
 from models import Bot, Chunk, Document, db
+from services.keys import create_key
 from tests.llm_server import LLMServer
 
 # .ci/run sets this to run the whole suite again on PostgreSQL.

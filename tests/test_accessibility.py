@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from api.keys import create_key
 from models import (
     Bot,
     Conversation,
@@ -29,6 +28,7 @@ from models import (
     utcnow,
 )
 from services.answers import save_answer
+from services.keys import create_key
 from tests.browser import browser_fixture, page_fixture  # noqa: F401  (fixtures)
 from tests.test_dashboard_e2e import context, create_bot, server, sign_up  # noqa: F401
 from tests.test_widget_e2e import (  # noqa: F401  (fixtures)

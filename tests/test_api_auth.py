@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.keys import SCOPES
 from models import ApiKey, Document, db, utcnow
+from services.keys import SCOPES
 
 QUESTION = "How long does international shipping take?"
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.answer import record_usage
+from engine.calls import record_usage
 from engine.usage import usage_report
 from models import Message, UsageDaily, db, utcnow
 

@@ -202,7 +202,7 @@ def test_a_server_fault_on_the_socket_is_an_error_event_and_1011(socket_url, mon
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(api.ws, "prepare_turn", broken)
+    monkeypatch.setattr(api.ws, "start_turn", broken)
     ws = connect(socket_url)
     ws.send(json.dumps({"message": QUESTION}))
     error, code, _ = closed_with(ws)

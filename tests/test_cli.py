@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from api.keys import key_kind
 from models import ApiKey, Bot, Document, User, db
+from services.keys import key_kind
 
 
 def run_json(runner, *args):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.keys import create_key
 from models import ApiKey, Bot, Chunk, Conversation, Document, Message, UsageDaily, db, utcnow
+from services.keys import create_key
 from tests import test_dashboard_support as support
 from tests.test_dashboard_support import XSS, make_owner, owned_bot
 

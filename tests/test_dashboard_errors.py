@@ -79,7 +79,7 @@ def test_every_dashboard_form_refuses_a_missing_csrf_token(csrf_on, app, client,
     )
     with app.app_context():
         bot = db.session.get(Bot, bot_id)
-        from api.keys import create_key
+        from services.keys import create_key
 
         key, _ = create_key(bot, "public", origins=["https://a.example"])
         conversation = Conversation(bot_id=bot_id, session_id="s")

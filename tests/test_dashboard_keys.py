@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from api.keys import create_key, hash_key
 from dashboard.bots import PREVIEW_KEY_NAME
 from models import ApiKey, Bot, db, utcnow
+from services.keys import create_key, hash_key
 from tests import test_dashboard_support as support
 
 # Shared fixtures.

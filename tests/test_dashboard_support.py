@@ -9,8 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cli import create_bot, create_user
 from models import Bot, Chunk, Document, User, db
+from services.accounts import create_user
+from services.bots import create_bot
 
 PASSWORD = "correct horse battery"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from api.keys import create_key
 from models import Bot, UsageDaily, db, utcnow
+from services.keys import create_key
 from tests import test_dashboard_support as support
 
 # Shared fixtures.

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from api.keys import create_key
 from models import ApiKey, Bot, Conversation, db
+from services.keys import create_key
 from tests import test_dashboard_support as support
 from tests.test_dashboard_support import XSS
 
@@ -164,8 +164,8 @@ def test_the_preview_token_is_useless_to_anyone_else(app, client, signed_in, bot
 
 
 def test_the_preview_token_expires(app, signed_in, owner, bot_id):
-    from api.preview import LIFETIME
-    from api.preview import preview_token as issue
+    from services.preview import LIFETIME
+    from services.preview import preview_token as issue
 
     with app.test_request_context():
         fresh = issue(owner, bot_id)

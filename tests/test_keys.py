@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.keys import generate_key, hash_key, key_kind
 from models import ApiKey, db
+from services.keys import generate_key, hash_key, key_kind
 
 ASK = {"sessionId": "visitor-1", "message": "How long does shipping take?"}
 

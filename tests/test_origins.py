@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.origins import normalise_origin, origin_allowed
+from services.origins import normalise_origin, origin_allowed
 
 
 @pytest.mark.parametrize(

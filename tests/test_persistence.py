@@ -128,7 +128,8 @@ def test_no_database_write_per_token(llm_app, client, make_bot, make_key):
 
 def test_leaving_after_the_answer_is_stored_stores_it_once(app, make_bot, caplog):
     """A client gone while `sources` or `end` is sent: one stored answer, no second insert."""
-    from engine.answer import prepare_turn, stream_answer
+    from engine.answer import stream_answer
+    from services.conversations import prepare_turn
 
     bot = make_bot()
     for last in ("sources", "end"):

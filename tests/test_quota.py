@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from api import quota
 from app import create_app
 from models import db
+from services import quota
 from tests.test_limits import ask
 
 REDIS_URL = os.environ.get("DOCENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -96,8 +96,8 @@ def test_quota_races_let_exactly_the_rest_through(app, twin, make_bot, make_key)
 
 
 def test_take_is_atomic_under_threads(app, make_bot):
-    from api.keys import create_key
     from models import Bot
+    from services.keys import create_key
 
     with app.app_context():
         key, _ = create_key(db.session.get(Bot, make_bot()), "secret")

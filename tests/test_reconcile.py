@@ -14,9 +14,9 @@ import pytest
 import requests
 
 from engine import drafts
-from engine.answer import prepare_turn
 from engine.tokens import count_tokens
 from models import Bot, Conversation, Message, UsageDaily, db, utcnow
+from services.conversations import prepare_turn
 from tests.servers import children, gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]

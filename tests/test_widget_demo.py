@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from api.keys import create_key
 from app import create_app
-from cli import create_bot, create_user
 from models import ApiKey, Bot, User, db, utcnow
 from seed import DEMO_BOT, DEMO_EMAIL, DEMO_KEY_NAME
+from services.accounts import create_user
+from services.bots import create_bot
+from services.keys import create_key
 from tests import test_dashboard_support as support
 
 LOCAL = "http://localhost:5000"

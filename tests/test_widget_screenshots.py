@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from cli import create_user
 from models import Bot, db
 from seed import DEMO_BOT, DEMO_EMAIL, DEMO_KEY_NAME
+from services.accounts import create_user
 from tests.browser import browser_fixture  # noqa: F401  (fixture)
 
 DOCS = Path(__file__).parent.parent / "docs" / "screenshots"

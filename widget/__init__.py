@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Response, current_app, request
 
-bp = Blueprint("widget", __name__)
+from web import Audience
+
+bp = Audience("widget", __name__, cookieless=True)
 
 HERE = Path(__file__).parent
 # The readable source, and the minified build that /widget.js serves.

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
+from seed import demo_key
+
 bp = Blueprint(
     "demo", __name__, url_prefix="/demo", static_folder="static", static_url_path="/static"
 )
@@ -16,8 +18,6 @@ LOOPBACK_SWAP = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
 
 def demo_key_text() -> str | None:
     """Return the seeded demo bot's public key, the only key a demo page embeds."""
-    from seed import demo_key
-
     key = demo_key()
     return key.public_text if key else None
 

@@ -1,4 +1,5 @@
-"""Key text: prefix, 190 random bits and a checksum; stored as a sha256 hash."""
+"""API keys: their text (prefix, 190 random bits, a checksum; stored as a sha256 hash),
+creation, the one lookup by text, and the origin rules of SPEC §2."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import zlib
 
 from limits import parse_many
 
-from models import ApiKey, Bot, db
+from models import ApiKey, Bot, db, utcnow
+from services.errors import OriginNotAllowed
+from services.origins import normalise_origin, origin_allowed
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 PREFIXES = {"public": "pk_", "secret": "sk_"}
@@ -72,8 +75,6 @@ def create_key(
     name: str = "",
 ) -> tuple[ApiKey, str]:
     """Store a new key for a bot and return it with its text (shown once for secrets)."""
-    from api.origins import normalise_origin
-
     if kind not in PREFIXES:
         raise ValueError("Key kind must be 'public' or 'secret'.")
     scopes = list(scopes or (PUBLIC_SCOPES if kind == "public" else SCOPES))
@@ -103,3 +104,43 @@ def create_key(
     db.session.add(key)
     db.session.commit()
     return key, text
+
+
+def find_key(text: str | None) -> ApiKey | None:
+    """Return the live key for key text; None when malformed, unknown or revoked.
+
+    Malformed text (wrong prefix, length or checksum) is refused without a database read.
+    """
+    if not text or key_kind(text) is None:
+        return None
+    return db.session.execute(
+        db.select(ApiKey).where(ApiKey.key_hash == hash_key(text), ApiKey.revoked_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def check_origin(key: ApiKey, origin: str | None) -> None:
+    """Apply SPEC §2's origin rules for the key's kind; raise OriginNotAllowed."""
+    if key.kind == "public":
+        if not origin:
+            raise OriginNotAllowed(
+                "A public key works only from a browser page on an allowed origin."
+            )
+        if not origin_allowed(origin, key.origins):
+            raise OriginNotAllowed(f"Origin {origin[:200]} is not allowed for this key.")
+    elif origin is not None and not origin_allowed(origin, key.origins):
+        raise OriginNotAllowed("This secret key cannot be used from a browser page on this origin.")
+
+
+def any_key_allows(origin: str) -> bool:
+    """Tell whether any live key allows the origin (preflights and handshakes carry none)."""
+    lists = db.session.execute(
+        db.select(ApiKey.origins).where(ApiKey.revoked_at.is_(None))
+    ).scalars()
+    return any(origin_allowed(origin, allowed) for allowed in lists)
+
+
+def revoke_key(key: ApiKey) -> None:
+    """Revoke a key (again is a no-op); it stops working on the next request."""
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        db.session.commit()
