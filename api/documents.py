@@ -143,6 +143,10 @@ def _add_upload() -> Document:
 def _add_json() -> Document:
     body = json_body("DocumentText", "DocumentUrl")
     caller = writer(body)
+    for name in ("url", "format"):
+        # Optional, but text when given: JSON's null is not a string (the schema says so).
+        if name in body and body[name] is None:
+            raise InvalidRequest(f"'{name}' must be text, or left out.")
     url = text_field(body, "url", 2000)
     if body.get("text") is None and url:
         # background: the page is fetched by a queued task, retried if the site fails.
