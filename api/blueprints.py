@@ -1,4 +1,15 @@
-"""The machine clients' blueprints, by audience (api/__init__.py says which is which)."""
+"""The machine clients' blueprints, one per audience, under a parent that shares hooks.
+
+- `bp` ("api"): the parent. Keys authenticate every request (no cookie, no CSRF) and
+  CORS preflights are answered before anything else; errors render as SPEC's JSON
+  (the app's default). It holds the two routes outside the prefixes below: /mcp and
+  the API reference at /api/docs.
+- `headless` ("api.headless", /v1): the widget, headless and OpenAI-compatible clients.
+- `developer` ("api.developer", /api/v1): developers' REST, SSE and WebSocket API.
+- `chats` ("api.chats", /chat): chat sessions in the Quivr layout.
+
+The three prefixed blueprints echo allowed origins (api/cors.py).
+"""
 
 from __future__ import annotations
 
