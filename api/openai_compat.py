@@ -15,10 +15,11 @@ from api.chat import turn_from_body
 from api.errors import InvalidApiKey, InvalidRequest, NotFound
 from api.streams import STREAM_HEADERS, collect, in_background
 from api.validation import flag, history, json_body, session_id
-from engine.answer import Turn, stream_answer
+from engine.answer import stream_answer
 from engine.events import Event
 from extensions import limiter
 from models import Bot
+from services.conversations import Turn
 from services.keys import key_kind
 from services.limits import ip_limit
 
