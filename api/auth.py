@@ -58,15 +58,14 @@ def request_origin() -> str | None:
 
 
 def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
-    """Check key text, origin, scope and limits; return the caller or raise."""
+    """Check key text, origin and scope; return the caller or raise (limits: services.limits)."""
     if not text:
         raise InvalidApiKey("An API key is required: send it as 'Authorization: Bearer <key>'.")
     if text.startswith(preview.PREFIX):
         stand_in, bot = preview.preview_bot(text, scope, origin)
         g.cors_origin = None  # same-origin only: no CORS header is ever needed
         return Caller(key=stand_in, bot=bot, origin=origin)
-    kind = key_kind(text)
-    if kind is None:
+    if key_kind(text) is None:
         # Refused without a database read: wrong prefix, length or checksum.
         raise InvalidApiKey("The API key is not valid.")
     key = find_key(text)
