@@ -114,7 +114,7 @@ def charge_message(key: ApiKey) -> None:
     """Count one chat message against the key's rate limit and daily quota."""
     strategy = limiter.limiter
     # The same prefix as Flask-Limiter's own keys, so deployments can share a Redis.
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "docent"
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"] or "docent"
     if key.rate_limit:
         for item in parse_many(key.rate_limit):
             if not strategy.hit(item, prefix, "key", str(key.id)):

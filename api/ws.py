@@ -40,7 +40,7 @@ INTERNAL_ERROR = 1011
 @bp.record_once
 def _defaults(state: BlueprintSetupState) -> None:
     config = state.app.config
-    config["SOCK_SERVER_OPTIONS"] = {**DEFAULT_OPTIONS, **(config.get("SOCK_SERVER_OPTIONS") or {})}
+    config["SOCK_SERVER_OPTIONS"] = {**DEFAULT_OPTIONS, **config["SOCK_SERVER_OPTIONS"]}
 
 
 @bp.before_request

@@ -83,7 +83,6 @@ def _setup(state: Any) -> None:
     app = state.app
     if type(app.session_interface) is SecureCookieSessionInterface:
         app.session_interface = SessionInterface()
-    app.config.setdefault("LOGIN_RATE_LIMIT", "10/minute;50/hour")
 
 
 def wants_json() -> bool:

@@ -41,7 +41,7 @@ def embed_local(texts: list[str]) -> np.ndarray:
 
 def remote_enabled() -> bool:
     """Return True when an embeddings model on an OpenAI-compatible server is configured."""
-    return bool(current_app.config.get("EMBEDDINGS_MODEL")) and bool(_api_key())
+    return bool(current_app.config["EMBEDDINGS_MODEL"]) and bool(_api_key())
 
 
 def model_name() -> str:
@@ -50,14 +50,14 @@ def model_name() -> str:
 
 
 def _api_key() -> str | None:
-    return current_app.config.get("OPENAI_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    return current_app.config["OPENAI_API_KEY"]
 
 
 def _client() -> Any:
     import openai
 
-    base_url = current_app.config.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
-    timeout = float(current_app.config.get("EMBEDDINGS_TIMEOUT", 30))
+    base_url = current_app.config["OPENAI_BASE_URL"]
+    timeout = float(current_app.config["EMBEDDINGS_TIMEOUT"])
     return openai.OpenAI(
         api_key=_api_key(), base_url=base_url or None, timeout=timeout, max_retries=1
     )
@@ -66,7 +66,7 @@ def _client() -> Any:
 def embed_remote(texts: list[str]) -> np.ndarray:
     """Return unit-length float32 vectors from the configured endpoint, one row each."""
     model = current_app.config["EMBEDDINGS_MODEL"]
-    dimensions = current_app.config.get("EMBEDDINGS_DIMENSIONS")
+    dimensions = current_app.config["EMBEDDINGS_DIMENSIONS"]
     extra = {"dimensions": int(dimensions)} if dimensions else {}
     client = _client()
     rows: list[list[float]] = []

@@ -157,7 +157,7 @@ def _dense(bot_id: int, query: str, rows: dict[int, Any], stamp: tuple) -> tuple
         vector = embeddings.embed([query])[0]
         model = embeddings.model_name()
         fill = embeddings.embed_local if model == embeddings.LOCAL_MODEL else None
-        cache_mb = int(current_app.config.get("VECTOR_CACHE_MB", vectors.DEFAULT_CACHE_MB))
+        cache_mb = int(current_app.config["VECTOR_CACHE_MB"])
         near = vectors.nearest(bot_id, vector, CANDIDATES, model, fill, cache_mb, stamp)
     except Exception as exc:  # noqa: BLE001 - full text alone still answers
         log.warning("dense retrieval failed, using full text only: %s", exc)

@@ -17,8 +17,6 @@ from sqlalchemy import text
 from knowledge.embeddings import unpack
 from models import db
 
-DEFAULT_CACHE_MB = 256
-
 
 @dataclass
 class _Index:
@@ -95,8 +93,8 @@ def nearest(
     query: np.ndarray,
     limit: int,
     model: str,
-    fill: Callable[[list[str]], np.ndarray] | None = None,
-    cache_mb: int = DEFAULT_CACHE_MB,
+    fill: Callable[[list[str]], np.ndarray] | None,
+    cache_mb: int,
     stamp: tuple | None = None,
 ) -> list[tuple[int, float]]:
     """Return (chunk_id, cosine similarity) of the bot's nearest chunks, best first."""
