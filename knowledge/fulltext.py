@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -18,9 +19,13 @@ _STATS_TTL = 300.0
 COUNT_CAP = 500
 # BM25 column weights: a word in the title or a heading says more than one in the body.
 TITLE_WEIGHT, HEADING_WEIGHT = 4.0, 2.0
+# Term counts and chunk totals, shared by every thread of the process: read and written
+# only under _lock (never held across a query); _stats is emptied beyond STATS_MAX entries.
 _stats: dict[tuple, tuple[float, int]] = {}
 _totals: dict[str, tuple[float, int]] = {}
+_lock = threading.Lock()
 _TOTAL_TTL = 10.0  # only scales estimates for very common words
+STATS_MAX = 50_000
 
 
 def dialect() -> str:
@@ -35,11 +40,13 @@ def _key() -> str:
 def total_chunks() -> int:
     """Return about how many chunks exist (all bots), refreshed every few seconds."""
     key = _key()
-    cached = _totals.get(key)
+    with _lock:
+        cached = _totals.get(key)
     if cached and time.monotonic() - cached[0] < _TOTAL_TTL:
         return cached[1]
     total = db.session.scalar(text("SELECT count(*) FROM chunks")) or 0
-    _totals[key] = (time.monotonic(), total)
+    with _lock:
+        _totals[key] = (time.monotonic(), total)
     return total
 
 
@@ -96,14 +103,19 @@ def _global_counts(
 ) -> list[int]:
     """Return how many chunks of all bots hold each chosen word (cached a few minutes)."""
     now = time.monotonic()
-    known: dict[int, tuple[float, int] | None] = {
-        i: _stats.get((_key(), words[i], None, (language,))) for i in which
-    }
+    key = _key()
+    with _lock:
+        known: dict[int, tuple[float, int] | None] = {
+            i: _stats.get((key, words[i], None, (language,))) for i in which
+        }
     fresh = [i for i, hit in known.items() if not hit or now - hit[0] >= _STATS_TTL]
     if fresh:
         sql = " UNION ALL ".join(_match(i, words[i], language, params)[1] for i in fresh)
-        for i, (count,) in zip(fresh, db.session.execute(text(sql), params), strict=True):
-            known[i] = _stats[(_key(), words[i], None, (language,))] = (now, count)
+        rows = db.session.execute(text(sql), params).all()
+        with _lock:
+            _make_room(len(fresh))
+            for i, (count,) in zip(fresh, rows, strict=True):
+                known[i] = _stats[(key, words[i], None, (language,))] = (now, count)
     return [known[i][1] for i in which]  # type: ignore[index]
 
 
@@ -117,11 +129,13 @@ def doc_freqs(
     than COUNT_CAP chunks is estimated from the index's own count and the bot's share.
     """
     now = time.monotonic()
+    key = _key()
     found: dict[str, int] = {}
-    for word in words:
-        cached = _stats.get((_key(), word, bot_id, stamp))
-        if cached and now - cached[0] < _STATS_TTL:
-            found[word] = cached[1]
+    with _lock:
+        for word in words:
+            cached = _stats.get((key, word, bot_id, stamp))
+            if cached and now - cached[0] < _STATS_TTL:
+                found[word] = cached[1]
     missing = [w for w in dict.fromkeys(words) if w not in found]
     if not missing:
         return found
@@ -137,12 +151,18 @@ def doc_freqs(
         everywhere_counts = _global_counts(missing, common, params, language)
         for i, everywhere in zip(common, everywhere_counts, strict=True):
             counts[i] = max(COUNT_CAP, round(everywhere * share))
-    if len(_stats) > 50_000:
-        _stats.clear()
-    for word, count in zip(missing, counts, strict=True):
-        _stats[(_key(), word, bot_id, stamp)] = (now, count)
-        found[word] = count
+    with _lock:
+        _make_room(len(missing))
+        for word, count in zip(missing, counts, strict=True):
+            _stats[(key, word, bot_id, stamp)] = (now, count)
+            found[word] = count
     return found
+
+
+def _make_room(adding: int) -> None:
+    """Empty the term counts when adding would pass STATS_MAX (the caller holds _lock)."""
+    if len(_stats) + adding > STATS_MAX:
+        _stats.clear()
 
 
 def candidates(bot_id: int, words: list[str], limit: int, language: str = "en") -> list[Any]:
