@@ -173,7 +173,9 @@ class Conversation(Model):
     __tablename__ = "conversations"
     __table_args__ = (
         UniqueConstraint("bot_id", "session_id"),
-        Index("ix_conversations_bot_last", "bot_id", "last_at"),
+        # Lists read a bot's conversations newest first, ties by id: with id in the key
+        # the index gives that order whole (no sort) and pages skip on the index alone.
+        Index("ix_conversations_bot_last_id", "bot_id", "last_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -252,10 +254,14 @@ class UsageDaily(Model):
     """Usage aggregated as it is written: one row per bot, key, model and day."""
 
     __tablename__ = "usage_daily"
-    __table_args__ = (UniqueConstraint("bot_id", "key_id", "model", "day"),)
+    __table_args__ = (
+        UniqueConstraint("bot_id", "key_id", "model", "day"),
+        # Reports read one bot's days in a range: bounded by the day, not every row it has.
+        Index("ix_usage_daily_bot_day", "bot_id", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), index=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"))
     # 0 when no key was involved (dashboard tests, CLI); keeps the unique key simple.
     key_id: Mapped[int] = mapped_column(Integer, default=0)
     model: Mapped[str] = mapped_column(String(200))
