@@ -12,8 +12,10 @@ while limits live in process memory; with --redis, RATELIMIT_STORAGE_URI points 
 Redis and the config starts one worker per core, up to four), and 32 client threads
 each send questions one after another over keep-alive connections, a new session every
 four questions. The per-IP limit is raised through DOCENT_RATE_LIMIT_IP and the key has
-no rate limit or quota. Prints requests per second, p50/p99 latency and errors after a
-warm-up; asserts nothing. --profile wraps the worker in py-spy and writes a flame graph.
+no rate limit or quota. Prints requests per second, p50/p99 latency, errors, and the
+CPU time gunicorn's processes spent per request (less sensitive than the rest to other
+work on the machine) after a warm-up; asserts nothing. --profile runs gunicorn under
+py-spy and writes a flame graph (its figures then include the sampling).
 """
 
 from __future__ import annotations
@@ -99,6 +101,24 @@ def client(
     connection.close()
 
 
+def server_cpu(pid: int) -> float:
+    """Return the CPU seconds used so far by a process and all its descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    usage: dict[str, tuple[str, float]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        usage[stat.parent.name] = (fields[1], (int(fields[11]) + int(fields[12])) / tick)
+    family, total = {str(pid)}, 0.0
+    for _ in range(4):  # py-spy, gunicorn's arbiter, its workers
+        family |= {child for child, (parent, _) in usage.items() if parent in family}
+    for member in family:
+        total += usage.get(member, ("", 0.0))[1]
+    return total
+
+
 def wait_for(port: int) -> None:
     for _ in range(300):
         try:
@@ -170,6 +190,10 @@ def main() -> None:
         ]
         for thread in clients:
             thread.start()
+        time.sleep(max(0.0, record_from - time.perf_counter()))
+        cpu_before = server_cpu(server.pid)
+        time.sleep(max(0.0, until[0] - time.perf_counter()))
+        cpu = server_cpu(server.pid) - cpu_before
         for thread in clients:
             thread.join()
     finally:
@@ -192,10 +216,11 @@ def main() -> None:
         f"offline POST /v1/chat, {args.clients} clients, {args.chunks} chunks, {kind}, "
         f"limits {limits}"
     )
-    print("| requests/s | p50 ms | p99 ms | requests | errors |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| requests/s | p50 ms | p99 ms | server CPU ms per request | requests | errors |")
+    print("| --- | --- | --- | --- | --- | --- |")
     print(
-        f"| {ok / args.seconds:.1f} | {p(0.5):.1f} | {p(0.99):.1f} | {len(results)} "
+        f"| {ok / args.seconds:.1f} | {p(0.5):.1f} | {p(0.99):.1f} "
+        f"| {cpu * 1000 / max(len(results), 1):.1f} | {len(results)} "
         f"| {len(results) - ok} {dict(sorted(statuses.items())) if len(results) > ok else ''} |"
     )
 
