@@ -14,8 +14,8 @@ each send questions one after another over keep-alive connections, a new session
 four questions. The per-IP limit is raised through DOCENT_RATE_LIMIT_IP and the key has
 no rate limit or quota. Prints requests per second, p50/p99 latency, errors, and the
 CPU time gunicorn's processes spent per request (less sensitive than the rest to other
-work on the machine) after a warm-up; asserts nothing. --profile runs gunicorn under
-py-spy and writes a flame graph (its figures then include the sampling).
+work on the machine) after a warm-up; asserts nothing. --profile samples the worker with
+py-spy during the measured time and writes a flame graph (.svg) or raw stacks (.txt).
 """
 
 from __future__ import annotations
@@ -119,6 +119,23 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+def profile(pid: int, path: str, seconds: float) -> subprocess.Popen[bytes]:
+    """Sample gunicorn's first worker with py-spy for the measured time (raw text for .txt)."""
+    worker = next(
+        child.name
+        for child in sorted(Path("/proc").glob("[0-9]*"), key=lambda d: int(d.name))
+        if (child / "stat").exists()
+        and (child / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid)
+    )
+    spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
+    kind = "raw" if path.endswith(".txt") else "flamegraph"
+    return subprocess.Popen(
+        [spy, "record", "-p", worker, "-d", str(int(seconds)), "-r", "100", "--nonblocking"]
+        + ["-f", kind, "-o", path],
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def wait_for(port: int) -> None:
     for _ in range(300):
         try:
@@ -163,21 +180,12 @@ def main() -> None:
     if args.redis:
         env["RATELIMIT_STORAGE_URI"] = args.redis
     command = [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "app:app"]
-    if args.profile:
-        command = [
-            shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy"),
-            "record",
-            "--subprocesses",
-            "--nonblocking",
-            "-o",
-            args.profile,
-            "--",
-            *command,
-        ]
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", args.port)) == 0:
             raise SystemExit(f"port {args.port} is taken; choose another with --port")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    log_path = Path(workdir) / "gunicorn.log"
+    log = log_path.open("wb")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         wait_for(args.port)
         results: list[tuple[float, int]] = []
@@ -192,13 +200,17 @@ def main() -> None:
             thread.start()
         time.sleep(max(0.0, record_from - time.perf_counter()))
         cpu_before = server_cpu(server.pid)
+        profiler = profile(server.pid, args.profile, args.seconds) if args.profile else None
         time.sleep(max(0.0, until[0] - time.perf_counter()))
         cpu = server_cpu(server.pid) - cpu_before
         for thread in clients:
             thread.join()
+        if profiler:
+            profiler.wait()
     finally:
         server.terminate()
         server.wait()
+        log.close()
     latencies = sorted(r[0] for r in results)
     ok = sum(1 for r in results if r[1] == 200)
     statuses: dict[int, int] = {}
@@ -223,6 +235,8 @@ def main() -> None:
         f"| {cpu * 1000 / max(len(results), 1):.1f} | {len(results)} "
         f"| {len(results) - ok} {dict(sorted(statuses.items())) if len(results) > ok else ''} |"
     )
+    if len(results) > ok:
+        print(f"server log (status 0: no response): {log_path}")
 
 
 if __name__ == "__main__":
