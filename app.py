@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from threadpoolctl import threadpool_limits
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import health
@@ -73,6 +74,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("DOCENT_INSTANCE_PATH") or None,
     )
     load_config(app, test_config)
+    # Requests run on many threads at once: a BLAS pool per vector product only adds
+    # spinning threads that compete with them for the cores (it doubled the CPU of an
+    # offline answer), so numpy's products stay on the thread that asks.
+    threadpool_limits(1, user_api="blas")
     from api.validation import IdConverter
 
     # Ids beyond the database's integer range are a 404, never a database error.

@@ -184,7 +184,9 @@ class Conversation(Model):
     __tablename__ = "conversations"
     __table_args__ = (
         UniqueConstraint("bot_id", "session_id"),
-        Index("ix_conversations_bot_last", "bot_id", "last_at"),
+        # Lists read a bot's conversations newest first, ties by id: with id in the key
+        # the index gives that order whole (no sort) and pages skip on the index alone.
+        Index("ix_conversations_bot_last_id", "bot_id", "last_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

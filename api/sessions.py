@@ -103,6 +103,23 @@ def session_dict(
     return item
 
 
+def conversations_in_order(ids: list[int]) -> list[Conversation]:
+    """Load conversations by id, in the order given.
+
+    Pages find their ids first, with OFFSET on the (bot_id, last_at, id) index alone,
+    and read only the rows they show: a deep page then skips index entries, not rows.
+    """
+    if not ids:
+        return []
+    found = {
+        c.id: c
+        for c in db.session.execute(
+            db.select(Conversation).where(Conversation.id.in_(ids))
+        ).scalars()
+    }
+    return [found[i] for i in ids if i in found]
+
+
 def messages_of(conversation_ids: list[int]) -> dict[int, list[Message]]:
     """Load the messages (and feedback) of several conversations in one query."""
     grouped: dict[int, list[Message]] = {cid: [] for cid in conversation_ids}
@@ -124,11 +141,12 @@ def list_sessions() -> Response:
     """List the bot's sessions, most recent first; include_all adds their messages."""
     caller = caller_for("sessions:read")
     include_all = flag(request.args.get("include_all"), "include_all")
-    rows, meta = page_of(
-        db.select(Conversation)
+    ids, meta = page_of(
+        db.select(Conversation.id)
         .where(Conversation.bot_id == caller.bot.id)
         .order_by(Conversation.last_at.desc(), Conversation.id.desc())
     )
+    rows = conversations_in_order(ids)
     messages = messages_of([c.id for c in rows]) if include_all else {}
     return jsonify(
         {

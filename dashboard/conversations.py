@@ -13,6 +13,7 @@ from flask import Response, flash, redirect, render_template, request, stream_wi
 from sqlalchemy import Select, exists, or_
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from api.sessions import conversations_in_order
 from api.sessions import delete_conversation as delete_session
 from api.widget_config import message_dict
 from dashboard import bp
@@ -101,9 +102,14 @@ def conversations(bot_id: int) -> str:
     bot = owned_bot(bot_id)
     query, filters = filtered(bot)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    rows = list(
-        db.session.execute(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars()
+    ids = list(
+        db.session.execute(
+            query.with_only_columns(Conversation.id)
+            .limit(PER_PAGE + 1)
+            .offset((page - 1) * PER_PAGE)
+        ).scalars()
     )
+    rows = conversations_in_order(ids)
     any_at_all = (
         bool(rows)
         or db.session.execute(

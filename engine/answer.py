@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 import logs
 from engine import drafts, events
@@ -201,6 +201,12 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
     except Exception as exc:
         if isinstance(exc, ProviderError):
             code, message, status = "upstream_error", exc.message, exc.status
+        elif isinstance(exc, OperationalError):
+            # The database is busy (SQLite's write lock held past its timeout) or out of
+            # reach: a 503 the client may retry, as for the same error anywhere else.
+            current_app.logger.exception("Answer failed for session %s", turn.session_id)
+            code, status = "unavailable", 503
+            message = "The service is busy; retry in a moment."
         else:
             current_app.logger.exception("Answer failed for session %s", turn.session_id)
             code, status = "internal_error", 500

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,35 @@ def local_model() -> Any:
         return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
 
 
+# Every answer embeds its question and the sentences of the passages it quotes, and the
+# same passages come back for similar questions: recent short texts keep their vector
+# (1 KB each). A text's vector does not depend on the others in its batch.
+_RECENT = 4096
+_recent: OrderedDict[str, np.ndarray] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
 def embed_local(texts: list[str]) -> np.ndarray:
     """Return unit-length float32 vectors from the local model, one row each."""
     if not texts:
         return np.zeros((0, 256), np.float32)
-    vectors = local_model().embed([t[:4000] or " " for t in texts], norm=True)
-    return np.ascontiguousarray(vectors, dtype=np.float32)
+    clean = [t[:4000] or " " for t in texts]
+    found: dict[str, np.ndarray] = {}
+    with _recent_lock:
+        for text in clean:
+            vector = _recent.get(text)
+            if vector is not None:
+                _recent.move_to_end(text)
+                found[text] = vector
+    missing = list(dict.fromkeys(t for t in clean if t not in found))
+    if missing:
+        fresh = np.ascontiguousarray(local_model().embed(missing, norm=True), dtype=np.float32)
+        with _recent_lock:
+            for text, vector in zip(missing, fresh, strict=True):
+                found[text] = _recent[text] = vector.copy()
+            while len(_recent) > _RECENT:
+                _recent.popitem(last=False)
+    return np.ascontiguousarray(np.stack([found[t] for t in clean]), dtype=np.float32)
 
 
 def remote_enabled() -> bool:

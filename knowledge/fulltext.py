@@ -184,11 +184,15 @@ def candidates(bot_id: int, words: list[str], limit: int, language: str = "en") 
         )
     else:
         params["m"] = " OR ".join(f"({params[t[1:]]})" for t in terms)
+        # Rank every match on its id alone, then read the text of the few kept: a common
+        # word matches thousands of chunks, whose content would otherwise all be read.
         sql = (
-            f"SELECT {COLUMNS}, -bm25(chunks_fts, {TITLE_WEIGHT}, {HEADING_WEIGHT}, 1.0) AS rank "
+            f"SELECT {COLUMNS}, t.rank FROM ("
+            f"SELECT c.id AS id, -bm25(chunks_fts, {TITLE_WEIGHT}, {HEADING_WEIGHT}, 1.0) AS rank "
             "FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
             "WHERE chunks_fts MATCH :m AND c.bot_id = :bot "
             "ORDER BY rank DESC, c.id LIMIT :n"
+            ") t JOIN chunks c ON c.id = t.id ORDER BY t.rank DESC, c.id"
         )
     return list(db.session.execute(text(sql), params))
 

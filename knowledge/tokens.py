@@ -25,10 +25,26 @@ def _encoding() -> Any:
         return bpe_openai.get_encoding("o200k_base")
 
 
+# A turn counts the same history messages and passages again and again (prompt budget,
+# usage): short texts keep their count. Counting is a pure function of the text.
+_CACHED_CHARS = 4000
+
+
 def count_tokens(text: str) -> int:
     """Return the number of o200k tokens in text."""
     if not text:
         return 0
+    if len(text) <= _CACHED_CHARS:
+        return _count_cached(text)
+    return _count(text)
+
+
+@lru_cache(maxsize=4096)
+def _count_cached(text: str) -> int:
+    return _count(text)
+
+
+def _count(text: str) -> int:
     encode = _encoding().encode_ordinary
     if len(text) <= _PIECE_CHARS:
         return len(encode(text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tables.base import Model
@@ -14,10 +14,14 @@ class UsageDaily(Model):
     """Usage aggregated as it is written: one row per bot, key, model and day."""
 
     __tablename__ = "usage_daily"
-    __table_args__ = (UniqueConstraint("bot_id", "key_id", "model", "day"),)
+    __table_args__ = (
+        UniqueConstraint("bot_id", "key_id", "model", "day"),
+        # Reports read one bot's days in a range: bounded by the day, not every row it has.
+        Index("ix_usage_daily_bot_day", "bot_id", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), index=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"))
     # 0 when no key was involved (dashboard tests, CLI); keeps the unique key simple.
     key_id: Mapped[int] = mapped_column(Integer, default=0)
     model: Mapped[str] = mapped_column(String(200))
