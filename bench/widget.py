@@ -5,8 +5,9 @@
 Starts the loopback OpenAI-compatible test server, a bot with one document and a
 public key, and one gunicorn worker; then, in a fresh browser context per run, loads a
 host page on another origin (http://localhost) that embeds /widget.js, and measures:
-- from the widget script starting (its first read of window.Docent) to the launcher in
-  the page's DOM, and to the first frame painted with it;
+- from the widget script starting (its first read of window.Docent) to its settings
+  (GET /v1/widget/config) received, to the launcher in the page's DOM, and to the
+  first frame painted with it;
 - from Docent.send() to the first streamed token drawn in the panel;
 - the host page's cumulative layout shift (PerformanceObserver 'layout-shift');
 and prints Docent's gzipped size beside the published bundles of flowise-embed,
@@ -170,6 +171,10 @@ def measure(browser: Any, api: str, key: str) -> dict[str, float]:
     page.goto(f"{PAGE_ORIGIN}/")
     page.wait_for_function("window.__probe.painted != null", timeout=15000)
     probe = page.evaluate("window.__probe")
+    config_end = page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".find((e) => e.name.includes('/v1/widget/config')).responseEnd"
+    )
     first_token = page.evaluate(FIRST_TOKEN, "How long does shipping take?")
     page.wait_for_function(
         "!document.querySelector('docent-widget').shadowRoot.querySelector('.sb[aria-label=Stop]')"
@@ -178,6 +183,7 @@ def measure(browser: Any, api: str, key: str) -> dict[str, float]:
     shifts = page.evaluate("window.__probe.shifts")
     context.close()
     return {
+        "config": config_end - probe["start"],
         "in_dom": probe["inDom"] - probe["start"],
         "painted": probe["painted"] - probe["start"],
         "first_token": first_token,
@@ -265,7 +271,10 @@ def main() -> None:
 
     served = load_bundle()
     print(f"widget in headless Chromium, {args.runs} cold loads (fresh context each), ms p50:")
+    print(f"  script start -> settings received        {p50([r['config'] for r in runs])}")
     print(f"  script start -> launcher in the DOM      {p50([r['in_dom'] for r in runs])}")
+    own = [r["in_dom"] - r["config"] for r in runs]
+    print(f"    of which settings -> launcher in DOM   {p50(own)}")
     print(f"  script start -> launcher painted         {p50([r['painted'] for r in runs])}")
     print(f"  Docent.send() -> first token drawn       {p50([r['first_token'] for r in runs])}")
     print(f"  host page layout shift (CLS), max        {max(r['cls'] for r in runs):.4f}")
