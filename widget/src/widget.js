@@ -4,22 +4,22 @@
 //   state            the settings, the transcript, open/busy flags and the panel's nodes
 //   actions          open, close, toggle, send, reset: shared by the launcher, the panel
 //                    and the JavaScript API (window.Docent)
-//   view             the host and launcher, the panel, the conversation log
+//   view             the launcher, the panel, the conversation log (the host: shell.js)
 //   messages         one message: bubble, status, error and Retry, sources, copy, thumbs
 //   forms            the thumbs-down comment and the hand-off and lead form
 //   answers          one streamed answer, and the server's transcript on first look
 //   start-up         settings and translations, then the view
 // Everything without state lives in its own module (config, language, transport,
-// persistence, markdown, sources, dom, styles).
-import { readConfig, textColorOn } from "./config.js";
+// persistence, shell, markdown, sources, dom, styles).
+import { readConfig } from "./config.js";
 import { element, icon, iconButton } from "./dom.js";
 import { guard, warn } from "./guard.js";
 import { loadTranslations, pickLanguage } from "./language.js";
 import { renderMarkdown, safeUrl } from "./markdown.js";
 import { appendSources } from "./sources.js";
 import { loadTranscript, newSessionId, saveTranscript } from "./persistence.js";
+import { createShell } from "./shell.js";
 import { createClient, readEvents } from "./transport.js";
-import { STYLESHEET } from "./styles.js";
 
 export const API_METHODS = ["open", "close", "toggle", "send", "reset"];
 const MESSAGE_LIMIT = 4000;
@@ -106,44 +106,17 @@ export function startWidget(script, globalApi) {
   }
 
   // --- view --------------------------------------------------------------------------
-  // The <docent-widget> host with its shadow root, in the body (or data-target inline).
+  // The settings applied, the shell in the body (or data-target inline), the launcher.
   function mount(server, language, translations) {
     config = readConfig(server || {}, attributes, language, translations);
     labels = config.labels_;
     isInline = config.mode == "inline";
     const target = isInline ? document.querySelector(config.target) : document.body;
     if (!target) return warn("no element matches data-target " + config.target);
-    const host = element("docent-widget");
-    root = host.attachShadow({ mode: "open" });
-    const css =
-      STYLESHEET +
-      ":host{--ac:" + config.accent_ + ";--on:" + textColorOn(config.accent_) + (isInline ? ";height:100%!important" : "") + "}";
-    try {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(css);
-      root.adoptedStyleSheets = [sheet];
-    } catch (_) {
-      root.append(element("style", 0, css));
-    }
-    const direction =
-      config.dir || document.documentElement.dir || document.body.dir || getComputedStyle(document.documentElement).direction;
-    wrapper = root.appendChild(
-      element("div", {
-        class: "w" + (isInline ? " in" : config.position == "left" ? " lf" : ""),
-        dir: direction == "rtl" ? "rtl" : "ltr",
-        lang: language,
-        keydown: (event) => {
-          if (event.key == "Escape") actions.close();
-        },
-      }),
-    );
-    const darkScheme = window.matchMedia && matchMedia("(prefers-color-scheme: dark)");
-    function applyTheme() {
-      wrapper.classList.toggle("dk", config.theme == "dark" || (config.theme != "light" && !!darkScheme && darkScheme.matches));
-    }
-    applyTheme();
-    if (darkScheme && darkScheme.addEventListener) darkScheme.addEventListener("change", guard(applyTheme));
-    target.append(host);
+    wrapper = createShell(target, config, isInline, language, (event) => {
+      if (event.key == "Escape") actions.close();
+    });
+    root = wrapper.parentNode;
     if (isInline) {
       buildPanel();
       sync();
