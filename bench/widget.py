@@ -22,6 +22,7 @@ import gzip
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -266,6 +267,7 @@ def main() -> None:
         server.wait()
         upstream.shutdown()
         host.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
 
     from widget import load_bundle
 
