@@ -39,6 +39,11 @@ export function icon(name) {
   return svg;
 }
 
+// A button with a text label.
+export function textButton(label, onClick) {
+  return element("button", { type: "button", click: onClick }, label);
+}
+
 // A button showing only an icon, named by its label for assistive technology.
 export function iconButton(label, iconName, onClick, className) {
   return element(

@@ -1,7 +1,8 @@
 /*! Docent chat widget. Install: <script src="https://HOST/widget.js" data-key="pk_…" async></script> */
 // The entry point: window.Docent, then a widget for this script tag.
 import { warn } from "./guard.js";
-import { API_METHODS, startWidget } from "./widget.js";
+import { API_METHODS } from "./api.js";
+import { startWidget } from "./widget.js";
 
 // window.Docent: every widget on the page, and the methods, which act on the first.
 function createGlobalApi() {

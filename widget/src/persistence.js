@@ -1,6 +1,6 @@
 // The transcript the widget keeps in the visitor's browser, per key and target (the
 // storage key): the session id and the last 100 messages, in localStorage. (Whether
-// the panel was open is kept in sessionStorage under the same key, by widget.js.)
+// the panel was open is kept in sessionStorage under the same key, by view.js.)
 // Storage can be full or forbidden; the widget then simply forgets.
 //
 // A transcript is stored under the short names it has always had, whatever the build:
