@@ -27,6 +27,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -124,6 +125,12 @@ def rss_kb(pids: list[int]) -> int:
     return total
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def start_gunicorn(
     name: str, app: str, config: str, port: int, args: argparse.Namespace, env: dict[str, str]
 ) -> Server:
@@ -143,9 +150,9 @@ def start_gunicorn(
         "/dev/null",
         app,
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    # The server's log (errors included) goes to a file beside the temporary database.
+    with open(Path(args.workdir) / f"{name}.log", "ab") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     return Server(name, port, process)
 
 
@@ -197,6 +204,12 @@ def classify(line: bytes, sse: bool) -> str:
     return "error" if b'"type": "error"' in line else ""
 
 
+def error_text(line: bytes) -> str:
+    """The error event's message, shortened."""
+    text = line.decode(errors="replace").strip()
+    return "error event: " + text[text.find("message") :][:100]
+
+
 async def http_stream(server: Server, wire: str, result: Result, began: float) -> None:
     path, body = request_for(server, wire)
     payload = json.dumps(body).encode()
@@ -222,7 +235,8 @@ async def http_stream(server: Server, wire: str, result: Result, began: float) -
             elif kind == "end":
                 result.ended = True
             elif kind == "error":
-                result.error = "error event"
+                # An SSE error's message is on the `data:` line after `event: error`.
+                result.error = error_text(await reader.readline() if sse else line)
     finally:
         writer.close()
 
@@ -275,7 +289,7 @@ async def ws_stream(server: Server, result: Result, began: float) -> None:
             elif kind == "end":
                 result.ended = True
             elif kind == "error":
-                result.error = "error event"
+                result.error = error_text(payload)
         writer.write(ws_frame(8, struct.pack("!H", 1000)))
         await writer.drain()
     finally:
@@ -353,7 +367,8 @@ async def run(args: argparse.Namespace, docent: Server, relay: Server) -> None:
     database = "PostgreSQL" if args.database.startswith("postgresql") else "SQLite"
     print(
         f"{database}; gunicorn -k gthread -w {args.workers} --threads {args.threads}; "
-        f"{args.tokens} tokens {args.gap * 1000:.0f} ms apart; {args.rounds} rounds A B",
+        f"{args.tokens} tokens {args.gap * 1000:.0f} ms apart; {args.rounds} rounds A B; "
+        f"logs in {args.workdir}",
         flush=True,
     )
     header = (
@@ -379,8 +394,9 @@ async def run(args: argparse.Namespace, docent: Server, relay: Server) -> None:
                 )
                 rows[name].cpu = cpu  # per 1k tokens, for the ratio line
             d, r = rows["docent"], rows["relay"]
-            ttft = percentile(d.firsts, 0.5) / percentile(r.firsts, 0.5)
-            print(f"{'':15} docent/relay: TTFT p50 {ttft:.2f}x, CPU/token {d.cpu / r.cpu:.2f}x")
+            if r.firsts and r.cpu:
+                ttft = percentile(d.firsts, 0.5) / percentile(r.firsts, 0.5)
+                print(f"{'':15} docent/relay: TTFT p50 {ttft:.2f}x, CPU/token {d.cpu / r.cpu:.2f}x")
 
 
 def main() -> None:
@@ -392,12 +408,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="default: the most streams")
     parser.add_argument("--tokens", type=int, default=50)
     parser.add_argument("--gap", type=float, default=0.02, help="seconds between tokens")
-    parser.add_argument("--port", type=int, default=5077, help="Docent's; the relay's is +1")
+    parser.add_argument("--port", type=int, default=0, help="Docent's (default: a free one)")
     parser.add_argument("--database", default="", help="SQLAlchemy URL (default: a temp SQLite)")
     args = parser.parse_args()
     args.threads = args.threads or max(int(c) for c in args.streams.split(","))
 
-    workdir = tempfile.mkdtemp(prefix="docent-bench-")
+    workdir = args.workdir = tempfile.mkdtemp(prefix="docent-bench-")
     args.database = args.database or f"sqlite:///{workdir}/bench.db"
     upstream = subprocess.Popen(
         [
@@ -420,9 +436,10 @@ def main() -> None:
         "DATABASE_URL": args.database,
         "DOCENT_RATE_LIMIT_IP": "1000000/minute",
     }
-    docent = start_gunicorn("docent", "app:app", "gunicorn.conf.py", args.port, args, env)
+    ports = (args.port, args.port + 1) if args.port else (free_port(), free_port())
+    docent = start_gunicorn("docent", "app:app", "gunicorn.conf.py", ports[0], args, env)
     docent.key = key
-    relay = start_gunicorn("relay", "bench.relay:app", str(empty), args.port + 1, args, env)
+    relay = start_gunicorn("relay", "bench.relay:app", str(empty), ports[1], args, env)
     try:
         asyncio.run(run(args, docent, relay))
     finally:
