@@ -16,7 +16,7 @@ workers = int(
 # Each open stream holds one thread (an SSE stream a second one, for its keep-alive
 # pings). Threads start only when needed, so the bound costs nothing while idle; it is
 # how many streams one worker holds at once (docs/performance.md, "Concurrent streams").
-threads = int(os.environ.get("GUNICORN_THREADS", "256"))
+threads = int(os.environ.get("GUNICORN_THREADS", "128"))
 # A gthread worker reports to the master from its own loop, between requests and
 # during them, so this only restarts a worker that hangs as a whole; it never cuts a
 # long stream. Keep-alive pings keep proxies from cutting streams the model is slow on.
@@ -55,7 +55,13 @@ def when_ready(server: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Reconcile answers of stopped workers every minute, from every worker."""
+    """Load the local embedding model; reconcile answers of stopped workers every minute."""
     from engine.drafts import reconcile_forever
+    from knowledge.embeddings import local_model, remote_enabled
 
+    # Before the worker takes requests: otherwise its first questions wait the ~2 s the
+    # model takes to load before their first token.
+    with worker.wsgi.app_context():
+        if not remote_enabled():
+            local_model()
     reconcile_forever(worker.wsgi)

@@ -332,7 +332,7 @@ async def phase(server: Server, wire: str, count: int, tokens: int, row: Row) ->
     results: list[Result] = []
     # A single stream is one sample: run a few in turn so its row has a median.
     for _ in range(max(1, 8 // count)):
-        tasks = [asyncio.ensure_future(one(server, wire, 180.0)) for _ in range(count)]
+        tasks = [asyncio.ensure_future(one(server, wire, 90.0)) for _ in range(count)]
         while not all(task.done() for task in tasks):
             peak = max(peak, rss_kb(pids))
             await asyncio.wait(tasks, timeout=0.05)
