@@ -110,7 +110,7 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
             break
         chosen.append(w)
         budget += freqs[w]
-    found = fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4), language)
+    found = fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4), language, bot.stamp)
     rows = {r.id: r for r in found}
     lexical_rank = {cid: i for i, cid in enumerate(rows)}
     similarity, label_similarity = _dense(bot_id, query, rows, bot.stamp)
