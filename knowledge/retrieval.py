@@ -163,6 +163,9 @@ def _dense(bot_id: int, query: str, rows: dict[int, Any], stamp: tuple) -> tuple
         log.warning("dense retrieval failed, using full text only: %s", exc)
         return {}, {}
     similarity = dict(near)
+    # Full text's candidates beyond the nearest ones: their own cosine, not a floor.
+    others = [cid for cid in rows if cid not in similarity]
+    similarity.update(vectors.similarities(bot_id, vector, others, model))
     missing = [cid for cid in similarity if cid not in rows]
     for row in fulltext.chunks_by_id(missing):
         rows[row.id] = row

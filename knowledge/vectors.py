@@ -173,6 +173,35 @@ def nearest(
     return [(int(index.ids[i]), float(sims[i])) for i in top]
 
 
+def similarities(
+    bot_id: int, query: np.ndarray, chunk_ids: Sequence[int], model: str
+) -> dict[int, float]:
+    """Return the cosine of query to each chunk that the bot's cached index holds.
+
+    For the candidates that full text found beyond the nearest ones; call after nearest().
+    """
+    with _lock:
+        index = _indexes.get((str(db.engine.url), bot_id, model))
+        graph, matrix = (index.graph, index.matrix) if index is not None else (None, None)
+    if index is None or not len(chunk_ids) or not len(index.ids):
+        return {}
+    wanted = np.asarray(chunk_ids, dtype=np.int64)
+    if graph is not None:
+        found = graph.get(wanted, dtype=np.float32)
+        rows = found if isinstance(found, tuple | list) else list(found)
+        return {
+            int(c): float(np.asarray(v) @ query)
+            for c, v in zip(wanted, rows, strict=True)
+            if v is not None
+        }
+    assert matrix is not None
+    # The index's ids are in ascending order (read ORDER BY id).
+    at = np.minimum(np.searchsorted(index.ids, wanted), len(index.ids) - 1)
+    held = index.ids[at] == wanted
+    sims = matrix[at[held]] @ query
+    return {int(c): float(v) for c, v in zip(wanted[held], sims, strict=True)}
+
+
 def cached_bytes() -> int:
     """Return how many bytes the cache holds now."""
     with _lock:

@@ -208,6 +208,10 @@ def test_large_bot_is_searched_with_the_approximate_index(bot, app, monkeypatch)
         # Half-precision vectors: the similarities are the exact ones to a few thousandths.
         assert abs(found[0][1] - float(sims.max())) < 0.01
         assert vectors.cached_bytes() >= index.graph.memory_usage
+        # Full text's candidates beyond the nearest get their own cosine from the index.
+        last = int(exact.ids[int(sims.argmin())])
+        got = vectors.similarities(bot, query, [last, -1], model)
+        assert list(got) == [last] and abs(got[last] - float(sims.min())) < 0.01
 
 
 FRENCH = """# Aide
