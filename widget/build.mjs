@@ -43,13 +43,27 @@ const bundled = await build({
   minify: true,
   mangleProps: /_$/,
   mangleCache: PROPERTY_NAMES,
+  metafile: true,
 });
+
+// The modules import only modules below them: an import cycle fails the build.
+const imports = bundled.metafile.inputs;
+const finished = new Set(), open = [];
+function visit(path) {
+  if (finished.has(path)) return;
+  if (open.includes(path)) throw new Error("import cycle: " + open.slice(open.indexOf(path)).concat(path).join(" -> "));
+  open.push(path);
+  imports[path].imports.forEach((imported) => visit(imported.path));
+  open.pop();
+  finished.add(path);
+}
+Object.keys(imports).forEach(visit);
 // One strict function of window and document (the modules' own semantics; the
 // minifier can shorten both names); nothing leaks into the page's global scope.
 const wrapped = `(function (window, document) {"use strict";${bundled.outputFiles[0].text}})(window, document);`;
 const result = await minify(wrapped, {
   ecma: 2017,
-  compress: { passes: 3, hoist_funs: true, unsafe_arrows: true, unsafe_methods: true },
+  compress: { passes: 4, hoist_funs: true, unsafe_arrows: true, unsafe_methods: true },
   mangle: true,
   format: { comments: false },
 });

@@ -1,42 +1,30 @@
-// The conversation: the transcript (kept in the browser by persistence.js), one answer
-// streamed at a time, and the server's transcript, fetched once when the visitor first
-// looks (the server's is the truth).
-import { emit } from "./api.js";
+// The conversation: one answer streamed at a time, Retry, starting over, and the
+// server's transcript, fetched once when the visitor first looks (the server's is the
+// truth). The transcript itself is state.js's, kept in the browser by persistence.js.
 import { guard } from "./guard.js";
 import { drawMessage, fillBubble } from "./messages.js";
-import { loadTranscript, newSessionId, saveTranscript } from "./persistence.js";
+import { emit, hooks, labels, newSession, request, save, transcript } from "./state.js";
 import { readEvents } from "./transport.js";
-import { announce, busy, keepFollowing, labels, log, redraw, setBusy, showHandoffBar } from "./view.js";
-import { request, storageKey } from "./widget.js";
+import { announce, busy, keepFollowing, log, redraw, setBusy, showHandoffBar } from "./view.js";
 
-export let transcript, controller;
 let synced, paintFrame;
-
-export function resumeConversation() {
-  transcript = loadTranscript(storageKey);
-}
-
-export function save() {
-  saveTranscript(storageKey, transcript);
-}
 
 // A new session: the answer streaming now, if any, stops.
 export function startOver() {
-  if (controller) controller.abort();
-  transcript = { sessionId_: newSessionId(), messages_: [] };
+  if (busy) busy.abort();
+  newSession();
   synced = 1;
-  save();
 }
 
 // Stream one answer over NDJSON; every path ends in a drawn answer or a drawn error.
 export function ask(text) {
   const message = { role: "assistant", text: "", sources: [], streaming_: 1 };
-  const stream = (controller = new AbortController());
+  const stream = new AbortController();
   let ended = 0;
   transcript.messages_.push(message);
   log.append(drawMessage(message));
   log.scrollTop = log.scrollHeight;
-  setBusy(1);
+  setBusy(stream);
   save();
   function handle(event) {
     if (event.type == "start") message.id = event.message_id;
@@ -73,10 +61,7 @@ export function ask(text) {
         if (paintFrame) cancelAnimationFrame(paintFrame);
         paintFrame = 0;
         message.streaming_ = 0;
-        if (controller == stream) {
-          controller = 0;
-          setBusy(0);
-        }
+        if (busy == stream) setBusy(0);
         if (transcript.messages_.indexOf(message) < 0) return;
         keepFollowing(() => drawMessage(message));
         save();
@@ -90,9 +75,18 @@ export function ask(text) {
     );
 }
 
+// Retry: the failed answer goes, and the question before it is asked again.
+function retry(message) {
+  if (busy) return;
+  const messages = transcript.messages_, index = messages.indexOf(message), previous = messages[index - 1];
+  messages.splice(index, 1);
+  redraw();
+  if (previous && previous.role == "user") ask(previous.text);
+}
+
 // The server's transcript replaces the browser's, once, unless an answer is streaming
 // or the visitor started over meanwhile; a session the server no longer has is emptied.
-export function sync() {
+function sync() {
   if (synced) return;
   synced = 1;
   if (!transcript.messages_.length) return;
@@ -124,3 +118,6 @@ export function sync() {
       },
     );
 }
+
+hooks.retry_ = retry;
+hooks.sync_ = sync;

@@ -1,10 +1,22 @@
-// The small forms in the log: the optional comment after a thumbs-down, and "Talk to a
-// person" or "Leave your details" (name, email, message), sent to POST /v1/leads.
-import { transcript } from "./conversation.js";
-import { element } from "./dom.js";
-import { rate } from "./messages.js";
-import { announce, labels, log, sendButton } from "./view.js";
-import { request } from "./widget.js";
+// The small forms: a form's send button, the optional comment after a thumbs-down
+// (sent with the rating), and "Talk to a person" or "Leave your details" (name, email,
+// message), sent to POST /v1/leads.
+import { element, icon } from "./dom.js";
+import { warn } from "./guard.js";
+import { emit, hooks, labels, request, transcript } from "./state.js";
+
+// A form's send button (the message form's turns into Stop while an answer streams).
+export function sendButton() {
+  return element("button", { class: "sb", type: "submit", "aria-label": labels.send }, icon("send"));
+}
+
+// A rating (with the thumbs-down comment, if any) for POST /v1/messages/<id>/feedback.
+export function rate(message, rating, comment) {
+  emit("feedback", { message_id: message.id, rating, comment });
+  request("/v1/messages/" + encodeURIComponent(message.id) + "/feedback", { rating, comment }).catch((error) =>
+    warn("feedback not saved", error),
+  );
+}
 
 // After a thumbs-down, ask what was wrong: an optional comment, sent with the rating.
 export function toggleCommentForm(message, node, open) {
@@ -25,7 +37,7 @@ export function toggleCommentForm(message, node, open) {
           form.remove();
           if (comment.value.trim()) {
             rate(message, "down", comment.value.trim());
-            announce(labels.thanks);
+            hooks.announce_(labels.thanks);
           }
         },
       },
@@ -36,8 +48,8 @@ export function toggleCommentForm(message, node, open) {
   comment.focus();
 }
 
-// "Talk to a person" or "Leave your details": sent with the session.
-export function openLeadForm(kind) {
+// "Talk to a person" or "Leave your details", at the end of the log: sent with the session.
+export function openLeadForm(kind, log) {
   const fields = {}, previous = log.querySelector(".ld");
   if (previous) previous.remove();
   const form = log.appendChild(
@@ -56,7 +68,7 @@ export function openLeadForm(kind) {
           }).then(
             () => {
               form.replaceChildren(element("p", 0, labels.sent));
-              announce(labels.sent);
+              hooks.announce_(labels.sent);
             },
             (error) => form.append(element("p", { class: "e" }, error.status_ ? error.message : labels.network)),
           );

@@ -1,14 +1,11 @@
 // One message drawn: the visitor's text, or an answer (markdown), its "Stopped." note,
 // its error and Retry, its sources, and its actions: copy and the thumbs.
-import { emit } from "./api.js";
-import { ask, save, transcript } from "./conversation.js";
 import { element, iconButton, textButton } from "./dom.js";
-import { toggleCommentForm } from "./forms.js";
+import { rate, toggleCommentForm } from "./forms.js";
 import { warn } from "./guard.js";
 import { renderMarkdown } from "./markdown.js";
 import { appendSources } from "./sources.js";
-import { announce, busy, labels, redraw } from "./view.js";
-import { request } from "./widget.js";
+import { hooks, labels, save } from "./state.js";
 
 // Draw one message; assistant text goes through the allowlist markdown renderer.
 export function drawMessage(message) {
@@ -25,7 +22,7 @@ export function drawMessage(message) {
     node.append(
       element("div", { class: "e" }, [
         message.error_ + " ",
-        textButton(labels.retry, () => retry(message)),
+        textButton(labels.retry, () => hooks.retry_(message)),
       ]),
     );
   }
@@ -62,7 +59,7 @@ function thumbButton(message, rating) {
       buttons.querySelectorAll("[aria-pressed]").forEach((thumb, index) => {
         thumb.setAttribute("aria-pressed", (index ? "down" : "up") == rating);
       });
-      announce(labels.thanks);
+      hooks.announce_(labels.thanks);
       rate(message, rating);
       toggleCommentForm(message, buttons.parentNode, rating == "down");
     },
@@ -72,30 +69,13 @@ function thumbButton(message, rating) {
   return button;
 }
 
-// A rating (with the thumbs-down comment, if any) for POST /v1/messages/<id>/feedback.
-export function rate(message, rating, comment) {
-  emit("feedback", { message_id: message.id, rating, comment });
-  request("/v1/messages/" + encodeURIComponent(message.id) + "/feedback", { rating, comment }).catch((error) =>
-    warn("feedback not saved", error),
-  );
-}
-
 function copyAnswer(message, button) {
   navigator.clipboard.writeText(message.text).then(
     () => {
       button.setAttribute("aria-label", labels.copied);
-      announce(labels.copied);
+      hooks.announce_(labels.copied);
       setTimeout(() => button.setAttribute("aria-label", labels.copy), 2000);
     },
     (error) => warn("copy failed", error),
   );
-}
-
-// Retry: the failed answer goes, and the question before it is asked again.
-function retry(message) {
-  if (busy) return;
-  const messages = transcript.messages_, index = messages.indexOf(message), previous = messages[index - 1];
-  messages.splice(index, 1);
-  redraw();
-  if (previous && previous.role == "user") ask(previous.text);
 }

@@ -12,6 +12,11 @@ export function newSessionId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => (byte | 256).toString(16).slice(1)).join("");
 }
 
+// A new session's transcript.
+export function newTranscript() {
+  return { sessionId_: newSessionId(), messages_: [] };
+}
+
 export function loadTranscript(storageKey) {
   try {
     const stored = JSON.parse(localStorage.getItem(storageKey));
@@ -20,7 +25,7 @@ export function loadTranscript(storageKey) {
       return stored;
     }
   } catch (_) {}
-  return { sessionId_: newSessionId(), messages_: [] };
+  return newTranscript();
 }
 
 export function saveTranscript(storageKey, transcript) {

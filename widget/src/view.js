@@ -1,24 +1,23 @@
 // The view: the settings applied, the launcher, the panel (header, log, hand-off bar,
 // live region, message form), opening and closing it, and the log redrawn.
-import { actions, emit, MESSAGE_LIMIT, ready } from "./api.js";
 import { readConfig } from "./config.js";
-import { controller, sync, transcript } from "./conversation.js";
 import { element, icon, iconButton, textButton } from "./dom.js";
-import { openLeadForm } from "./forms.js";
+import { openLeadForm, sendButton } from "./forms.js";
 import { warn } from "./guard.js";
 import { safeUrl } from "./markdown.js";
 import { drawMessage } from "./messages.js";
 import { createShell } from "./shell.js";
-import { attributes, storageKey } from "./widget.js";
+import { attributes, config, configure, emit, hooks, labels, ready, storageKey, transcript } from "./state.js";
 
-// isOpen and busy start falsy (undefined): nothing open, nothing streaming.
-export let config, labels, root, log, input, isOpen, busy;
+export const MESSAGE_LIMIT = 4000;
+// isOpen and busy start falsy (undefined): nothing open, nothing streaming. busy is the
+// streaming answer's AbortController (Stop aborts it).
+export let root, log, input, isOpen, busy;
 let isInline, wrapper, launcher, panel, handoffBar, liveRegion, submitButton;
 
 // The shell in the body (or data-target inline), then the launcher (or the panel inline).
 export function mount(server, language, translations) {
-  config = readConfig(server || {}, attributes, language, translations);
-  labels = config.labels_;
+  configure(readConfig(server || {}, attributes, language, translations));
   isInline = config.mode == "inline";
   const target = isInline ? document.querySelector(config.target) : document.body;
   if (!target) return warn("no element matches data-target " + config.target);
@@ -26,14 +25,12 @@ export function mount(server, language, translations) {
     if (event.key == "Escape") closePanel();
   });
   root = wrapper.parentNode;
-  if (isInline) {
-    buildPanel();
-    sync();
-  } else {
+  if (isInline) buildPanel();
+  else {
     launcher = wrapper.appendChild(
       element(
         "button",
-        { class: "ln", type: "button", "aria-label": labels.open, "aria-expanded": "false", "aria-controls": "dp", click: actions.toggle },
+        { class: "ln", type: "button", "aria-label": labels.open, "aria-expanded": "false", "aria-controls": "dp", click: hooks.toggle },
         icon("chat"),
       ),
     );
@@ -49,7 +46,6 @@ export function openPanel(quiet) {
   buildPanel();
   show(1);
   if (!quiet) input.focus();
-  sync();
 }
 
 export function closePanel() {
@@ -59,7 +55,7 @@ export function closePanel() {
   if (hadFocus) launcher.focus();
 }
 
-// Built once, when the panel is first opened (at once inline).
+// Built once, when the panel is first opened (at once inline), with the server's transcript.
 function buildPanel() {
   if (panel) return;
   const avatar = safeUrl(config.avatar_url || "");
@@ -69,7 +65,7 @@ function buildPanel() {
       element("div", { class: "hd" }, [
         /^https?:/.test(avatar) ? element("img", { src: avatar, alt: "", referrerpolicy: "no-referrer" }) : null,
         element("h2", 0, title),
-        iconButton(labels.reset, "add", actions.reset),
+        iconButton(labels.reset, "add", hooks.reset),
         isInline ? null : iconButton(labels.close, "close", closePanel),
       ]),
       (log = element("div", { class: "lg" })),
@@ -81,7 +77,7 @@ function buildPanel() {
           class: "f",
           submit: (event) => {
             event.preventDefault();
-            busy ? controller.abort() : submitInput();
+            busy ? busy.abort() : submitInput();
           },
         },
         [
@@ -100,13 +96,14 @@ function buildPanel() {
     ]),
   );
   redraw();
+  hooks.sync_();
 }
 
 function submitInput() {
   const text = input.value;
   if (!text.trim()) return;
   input.value = "";
-  actions.send(text);
+  hooks.send(text);
 }
 
 function show(open) {
@@ -121,16 +118,11 @@ function show(open) {
   emit(open ? "open" : "close");
 }
 
-// A form's send button (the message form's turns into Stop while an answer streams).
-export function sendButton() {
-  return element("button", { class: "sb", type: "submit", "aria-label": labels.send }, icon("send"));
-}
-
-// While an answer streams the send button is Stop.
-export function setBusy(on) {
-  busy = on;
-  submitButton.setAttribute("aria-label", on ? labels.stop : labels.send);
-  submitButton.replaceChildren(icon(on ? "stop" : "send"));
+// While an answer streams (stream: its AbortController, or 0) the send button is Stop.
+export function setBusy(stream) {
+  busy = stream;
+  submitButton.setAttribute("aria-label", stream ? labels.stop : labels.send);
+  submitButton.replaceChildren(icon(stream ? "stop" : "send"));
 }
 
 // Said once by screen readers, through the polite live region.
@@ -150,7 +142,7 @@ export function redraw() {
       element(
         "div",
         { class: "q" },
-        config.starters_.map((question) => textButton(question, () => actions.send(question))),
+        config.starters_.map((question) => textButton(question, () => hooks.send(question))),
       ),
     );
   }
@@ -175,7 +167,9 @@ export function showHandoffBar() {
     (config.handoff == "unanswered" && transcript.messages_.some((message) => message.answered_ === false));
   handoffBar.replaceChildren();
   [offerHandoff && "handoff", config.lead_form && "lead"].forEach((kind) => {
-    if (kind) handoffBar.append(textButton(labels[kind], () => openLeadForm(kind)));
+    if (kind) handoffBar.append(textButton(labels[kind], () => openLeadForm(kind, log)));
   });
   handoffBar.hidden = !handoffBar.firstChild;
 }
+
+hooks.announce_ = announce;
