@@ -187,14 +187,22 @@ def doc_freqs(
     if common and dialect() == "postgresql":
         # Counting a common word across every bot costs the server tens of milliseconds
         # at 100,000 chunks; its share among a sample of the bot's chunks costs a few.
+        # One pass over the sample counts every common word.
         params["s"] = SAMPLE
-        parts = [
-            f"SELECT count(*) FROM (SELECT {PG_VECTOR} FROM chunks c WHERE c.bot_id = :b "
-            f"ORDER BY c.id LIMIT :s) t WHERE {PG_VECTOR} @@ "
-            + _term(i, missing[i], language, params, prefix[missing[i]])
+        counts_sql = ", ".join(
+            f"count(*) FILTER (WHERE {PG_VECTOR} @@ "
+            f"{_term(i, missing[i], language, params, prefix[missing[i]])})"
             for i in common
-        ]
-        sampled = [r[0] for r in db.session.execute(text(" UNION ALL ".join(parts)), params)]
+        )
+        sampled = list(
+            db.session.execute(
+                text(
+                    f"SELECT {counts_sql} FROM (SELECT {PG_VECTOR} FROM chunks c "
+                    "WHERE c.bot_id = :b ORDER BY c.id LIMIT :s) t"
+                ),
+                params,
+            ).one()
+        )
         scale = max(bot_total, 1) / min(max(bot_total, 1), SAMPLE)
         for i, n in zip(common, sampled, strict=True):
             counts[i] = max(COUNT_CAP, round(n * scale))
@@ -244,11 +252,14 @@ def candidates(
         for i, word in enumerate(words)
     ]
     if dialect() == "postgresql":
+        # As on SQLite: rank the matches on their ids, then read the text of the few kept.
         sql = (
-            f"SELECT {COLUMNS}, ts_rank({PG_VECTOR}, q.query, 1) AS rank "
+            f"SELECT {COLUMNS}, t.rank FROM ("
+            f"SELECT c.id AS id, ts_rank({PG_VECTOR}, q.query, 1) AS rank "
             f"FROM chunks c, (SELECT {' || '.join(terms)} AS query) q "
             f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ q.query "
             "ORDER BY rank DESC, c.id LIMIT :n"
+            ") t JOIN chunks c ON c.id = t.id ORDER BY t.rank DESC, c.id"
         )
     else:
         params["m"] = " OR ".join(f"({params[t[1:]]})" for t in terms)
