@@ -10,10 +10,10 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete, insert
 
 import settings
 from knowledge.chunking import Piece, chunk_sections
@@ -23,6 +23,10 @@ from knowledge.fetch import fetch
 from knowledge.parsers import CONTENT_TYPES, detect_format, parse
 from knowledge.storing import store_in_batches
 from models import Chunk, Document, db
+
+# Inserting into the table, not the mapped class: a plain executemany, without the
+# ORM's bulk bookkeeping per row.
+CHUNKS = cast(Table, Chunk.__table__)
 
 INSERT_BATCH = 500
 
@@ -84,8 +88,12 @@ def store(
     pieces: list[Piece],
     progress: Callable[[float], None] | None = None,
     batched: bool = False,
+    new: bool = False,
 ) -> None:
-    """Replace the document's chunks with pieces: in the caller's transaction, or batched."""
+    """Replace the document's chunks with pieces: in the caller's transaction, or batched.
+
+    new says the document row was inserted in this transaction, so has no chunks to delete.
+    """
     vectors = embed_for_storage([f"{document.title}\n{p.heading}\n{p.content}" for p in pieces])
     if progress:
         progress(0.9)
@@ -109,12 +117,13 @@ def store(
         # Background ingests can be huge: commit per batch, go live in one short swap.
         store_in_batches(document, rows, progress)
         return
-    db.session.execute(
-        delete(Chunk).where(Chunk.document_id == document.id),
-        execution_options={"synchronize_session": False},
-    )
+    if not new:
+        db.session.execute(
+            delete(Chunk).where(Chunk.document_id == document.id),
+            execution_options={"synchronize_session": False},
+        )
     for start in range(0, len(rows), INSERT_BATCH):
-        db.session.execute(insert(Chunk), rows[start : start + INSERT_BATCH])
+        db.session.execute(insert(CHUNKS), rows[start : start + INSERT_BATCH])
     document.chunk_count = len(rows)
     document.status = "ready"
     document.progress = 1.0

@@ -32,6 +32,35 @@ def local_model() -> Any:
         return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
 
 
+@cache
+def _unpadded_tokenizer() -> Any:
+    """Return a copy of the model's tokenizer that does not pad a batch to its longest text."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_str(local_model().tokenizer.to_str())
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def _embed_unpadded(texts: list[str]) -> np.ndarray:
+    """Return the model's unit-length vectors for texts: the mean of their tokens' rows.
+
+    The same vectors as WordLlama's embed(), without its padding: it pads every batch of
+    64 to the longest text and multiplies the padding by a zero mask, which costs more
+    than the rest of embedding a page of chunks.
+    """
+    table = local_model().embedding
+    top = table.shape[0] - 1
+    out = np.empty((len(texts), table.shape[1]), np.float32)
+    encodings = _unpadded_tokenizer().encode_batch(texts, add_special_tokens=False)
+    for i, encoding in enumerate(encodings):
+        ids = np.clip(np.asarray(encoding.ids, np.int64), 0, top)
+        out[i] = table[ids].sum(axis=0, dtype=np.float32) / np.float32(max(len(ids), 1))
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out
+
+
 # Every answer embeds its question and the sentences of the passages it quotes, and the
 # same passages come back for similar questions: recent short texts keep their vector
 # (1 KB each). A text's vector does not depend on the others in its batch.
@@ -54,7 +83,7 @@ def embed_local(texts: list[str]) -> np.ndarray:
                 found[text] = vector
     missing = list(dict.fromkeys(t for t in clean if t not in found))
     if missing:
-        fresh = np.ascontiguousarray(local_model().embed(missing, norm=True), dtype=np.float32)
+        fresh = _embed_unpadded(missing)
         with _recent_lock:
             for text, vector in zip(missing, fresh, strict=True):
                 found[text] = _recent[text] = vector.copy()

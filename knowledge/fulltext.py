@@ -11,6 +11,8 @@ from sqlalchemy import text
 from knowledge.terms import stem
 from models import db
 
+# The index on chunks.bot_id (models.Chunk, migration 0001): it holds (bot_id, id).
+BOT_INDEX = "ix_chunks_bot_id"
 # The stored, GIN-indexed column that models.POSTGRES_SEARCH_DDL adds to chunks.
 PG_VECTOR = "tsv"
 COLUMNS = "c.id, c.document_id, c.title, c.heading, c.content, c.url, c.page, c.anchor"
@@ -187,14 +189,22 @@ def doc_freqs(
     if common and dialect() == "postgresql":
         # Counting a common word across every bot costs the server tens of milliseconds
         # at 100,000 chunks; its share among a sample of the bot's chunks costs a few.
+        # One pass over the sample counts every common word.
         params["s"] = SAMPLE
-        parts = [
-            f"SELECT count(*) FROM (SELECT {PG_VECTOR} FROM chunks c WHERE c.bot_id = :b "
-            f"ORDER BY c.id LIMIT :s) t WHERE {PG_VECTOR} @@ "
-            + _term(i, missing[i], language, params, prefix[missing[i]])
+        counts_sql = ", ".join(
+            f"count(*) FILTER (WHERE {PG_VECTOR} @@ "
+            f"{_term(i, missing[i], language, params, prefix[missing[i]])})"
             for i in common
-        ]
-        sampled = [r[0] for r in db.session.execute(text(" UNION ALL ".join(parts)), params)]
+        )
+        sampled = list(
+            db.session.execute(
+                text(
+                    f"SELECT {counts_sql} FROM (SELECT {PG_VECTOR} FROM chunks c "
+                    "WHERE c.bot_id = :b ORDER BY c.id LIMIT :s) t"
+                ),
+                params,
+            ).one()
+        )
         scale = max(bot_total, 1) / min(max(bot_total, 1), SAMPLE)
         for i, n in zip(common, sampled, strict=True):
             counts[i] = max(COUNT_CAP, round(n * scale))
@@ -244,22 +254,28 @@ def candidates(
         for i, word in enumerate(words)
     ]
     if dialect() == "postgresql":
+        # As on SQLite: rank the matches on their ids, then read the text of the few kept.
         sql = (
-            f"SELECT {COLUMNS}, ts_rank({PG_VECTOR}, q.query, 1) AS rank "
+            f"SELECT {COLUMNS}, t.rank FROM ("
+            f"SELECT c.id AS id, ts_rank({PG_VECTOR}, q.query, 1) AS rank "
             f"FROM chunks c, (SELECT {' || '.join(terms)} AS query) q "
             f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ q.query "
             "ORDER BY rank DESC, c.id LIMIT :n"
+            ") t JOIN chunks c ON c.id = t.id ORDER BY t.rank DESC, c.id"
         )
     else:
         params["m"] = " OR ".join(f"({params[t[1:]]})" for t in terms)
         # Rank every match on its id alone, then read the text of the few kept: a common
         # word matches thousands of chunks, whose content would otherwise all be read.
+        # Whether a match is the bot's is asked of the (bot_id, id) index, which holds
+        # both: reading each match's chunks row, text and vector, cost more than BM25.
         sql = (
             f"SELECT {COLUMNS}, t.rank FROM ("
-            f"SELECT c.id AS id, -bm25(chunks_fts, {TITLE_WEIGHT}, {HEADING_WEIGHT}, 1.0) AS rank "
-            "FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
-            "WHERE chunks_fts MATCH :m AND c.bot_id = :bot "
-            "ORDER BY rank DESC, c.id LIMIT :n"
+            "SELECT chunks_fts.rowid AS id, "
+            f"-bm25(chunks_fts, {TITLE_WEIGHT}, {HEADING_WEIGHT}, 1.0) AS rank "
+            "FROM chunks_fts WHERE chunks_fts MATCH :m AND EXISTS (SELECT 1 FROM chunks b "
+            f"INDEXED BY {BOT_INDEX} WHERE b.bot_id = :bot AND b.id = chunks_fts.rowid) "
+            "ORDER BY rank DESC, id LIMIT :n"
             ") t JOIN chunks c ON c.id = t.id ORDER BY t.rank DESC, c.id"
         )
     return list(db.session.execute(text(sql), params))

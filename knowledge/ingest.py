@@ -99,9 +99,12 @@ def _ingest(
         describe(
             document, title or found_title or fallback_title, filename, url, content_hash, len(data)
         )
+        # What store() sets too, so a new row is written once (its insert) and not updated.
+        document.chunk_count, document.status = len(pieces), "ready"
+        document.progress, document.error = 1.0, None
         db.session.add(document)
         db.session.flush()
-        store(document, pieces)
+        store(document, pieces, new=existing is None)
         db.session.commit()
     except BaseException:
         db.session.rollback()

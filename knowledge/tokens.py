@@ -44,8 +44,30 @@ def _count_cached(text: str) -> int:
     return _count(text)
 
 
+def fits(text: str, budget: int) -> int | None:
+    """Return text's token count if it is at most budget, else None (stops counting early)."""
+    if not text:
+        return 0
+    if len(text) > _PIECE_CHARS:
+        count = _count(text)
+        return count if count <= budget else None
+    try:
+        return _encoding()._backend.count_till_limit(text, budget)  # type: ignore[no-any-return]
+    except UnicodeEncodeError:  # a lone surrogate: the full encoder cleans it first
+        count = _count(text)
+        return count if count <= budget else None
+
+
+def _count_piece(text: str) -> int:
+    # Counting without building the token list is a third faster than len(encode()).
+    encoding = _encoding()
+    try:
+        return int(encoding._backend.count(text))
+    except UnicodeEncodeError:  # a lone surrogate: the full encoder cleans it first
+        return len(encoding.encode_ordinary(text))
+
+
 def _count(text: str) -> int:
-    encode = _encoding().encode_ordinary
     if len(text) <= _PIECE_CHARS:
-        return len(encode(text))
-    return sum(len(encode(text[i : i + _PIECE_CHARS])) for i in range(0, len(text), _PIECE_CHARS))
+        return _count_piece(text)
+    return sum(_count_piece(text[i : i + _PIECE_CHARS]) for i in range(0, len(text), _PIECE_CHARS))
