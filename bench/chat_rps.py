@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from api.keys import create_key  # noqa: E402
 from app import create_app  # noqa: E402
 from bench import corpora  # noqa: E402
+from bench.common import wait_for  # noqa: E402
 from bench.quality import grow  # noqa: E402
 from bench.questions import FAQ  # noqa: E402
 from knowledge import add_text  # noqa: E402
@@ -134,18 +135,6 @@ def profile(pid: int, path: str, seconds: float) -> subprocess.Popen[bytes]:
         + ["-f", kind, "-o", path],
         stdout=subprocess.DEVNULL,
     )
-
-
-def wait_for(port: int) -> None:
-    for _ in range(300):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/widget.js")
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
 
 
 def main() -> None:

@@ -60,28 +60,9 @@ server.serve_forever()
 
 def prepare(database: str) -> str:
     """Create a bot (model "slow") with one document and a secret key; return the key."""
-    from api.keys import create_key
-    from app import create_app
-    from models import Bot, db
+    from bench.common import shipping_bot
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        import knowledge
-
-        bot = Bot(name="Bench", model="slow", widget={})
-        db.session.add(bot)
-        db.session.commit()
-        knowledge.add_text(
-            bot.id,
-            "Shipping",
-            "Orders ship within two business days. International shipping takes seven to ten days.",
-        )
-        key = create_key(bot, "secret")[1]
-        db.session.remove()
-        db.engine.dispose()
-        return key
+    return shipping_bot(database, "slow")
 
 
 @dataclass

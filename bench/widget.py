@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import http.client
 import json
 import os
 import shutil
@@ -29,7 +28,6 @@ import sys
 import tarfile
 import tempfile
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,9 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tests.llm_server as llm_server  # noqa: E402
-from api.keys import create_key  # noqa: E402
-from app import create_app  # noqa: E402
-from models import Bot, db  # noqa: E402
+from bench.common import shipping_bot, wait_for  # noqa: E402
 from tests.browser import ARGS, CHROMIUM  # noqa: E402
 
 PAGE_ORIGIN = "http://localhost:5991"
@@ -132,33 +128,7 @@ class HostPage(BaseHTTPRequestHandler):
 
 def prepare(database: str) -> str:
     """Create a bot with one document and a public key for the host page; return the key."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        import knowledge
-
-        bot = Bot(name="Bench", model="gpt-bench", widget={})
-        db.session.add(bot)
-        db.session.commit()
-        knowledge.add_text(
-            bot.id,
-            "Shipping",
-            "Orders ship within two business days. International shipping takes seven to ten days.",
-        )
-        return create_key(bot, "public", origins=["http://localhost:*"])[1]
-
-
-def wait_for(port: int) -> None:
-    for _ in range(150):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/widget.js")
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
+    return shipping_bot(database, "gpt-bench", "public", origins=["http://localhost:*"])
 
 
 def measure(browser: Any, api: str, key: str) -> dict[str, float]:
