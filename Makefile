@@ -49,7 +49,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Rebuild widget/docent.js (what /widget.js serves) from widget/src/docent.js.
+# Rebuild widget/docent.js (what /widget.js serves) from the modules in widget/src/.
 widget:
 	cd widget && npm ci && npm run build
 

@@ -13,11 +13,18 @@ shared_limits = not os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startsw
 workers = int(
     os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count()) if shared_limits else 1)
 )
-# Each open stream holds a thread (plus one for its answer); size for concurrent visitors.
-threads = int(os.environ.get("GUNICORN_THREADS", "64"))
-# Streams may stay open for minutes; keep-alive pings keep proxies from cutting them.
+# Each open stream holds one thread (an SSE stream a second one, for its keep-alive
+# pings). Threads start only when needed, so the bound costs nothing while idle; it is
+# how many streams one worker holds at once (docs/performance.md, "Concurrent streams").
+threads = int(os.environ.get("GUNICORN_THREADS", "128"))
+# A gthread worker reports to the master from its own loop, between requests and
+# during them, so this only restarts a worker that hangs as a whole; it never cuts a
+# long stream. Keep-alive pings keep proxies from cutting streams the model is slow on.
 timeout = 120
-graceful_timeout = 30
+# On SIGTERM (`docker stop`, a deploy) a worker stops accepting and lets its open
+# streams finish for up to this long; what is still open then is stored as
+# interrupted (engine/drafts.py). compose.yaml's stop_grace_period leaves room for it.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "60"))
 # Docent writes its own JSON line per request (logs.py); GUNICORN_ACCESS_LOG=- adds
 # gunicorn's access log with this format.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
@@ -49,7 +56,13 @@ def when_ready(server: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Reconcile answers of stopped workers every minute, from every worker."""
+    """Load the local embedding model; reconcile answers of stopped workers every minute."""
     from engine.drafts import reconcile_forever
+    from knowledge.embeddings import local_model, remote_enabled
 
+    # Before the worker takes requests: otherwise its first questions wait the ~2 s the
+    # model takes to load before their first token.
+    with worker.wsgi.app_context():
+        if not remote_enabled():
+            local_model()
     reconcile_forever(worker.wsgi)

@@ -1,19 +1,20 @@
-"""Every table Docent stores, typed with SQLAlchemy 2.0."""
+"""Every table Docent stores, typed with SQLAlchemy 2.0.
+
+The core tables (accounts, bots, keys, documents, conversations) are defined here; the
+rest live by area in tables/ and are re-exported, so the app imports every table from here.
+"""
 
 from __future__ import annotations
 
 import time
-import uuid
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -24,32 +25,42 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tables.base import Base, Model, db, new_id, utcnow
+from tables.search import POSTGRES_SEARCH_DDL, SQLITE_SEARCH_DDL, install_search
+from tables.sources import Source, SourcePage
+from tables.tasks import Task
+from tables.usage import QuotaDaily, UsageDaily
+from tables.webhooks import Webhook, WebhookDelivery, WebhookEvent
 
-class Base(DeclarativeBase):
-    pass
-
-
-db = SQLAlchemy(model_class=Base)
-
-# Type checkers see the declarative base; at run time models use Flask-SQLAlchemy's
-# db.Model, which is a subclass of it with the same metadata.
-if TYPE_CHECKING:
-    Model = Base
-else:
-    Model = db.Model
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC without tzinfo (stored as naive UTC)."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def new_id() -> str:
-    """Return a random 32-character hex identifier."""
-    return uuid.uuid4().hex
+__all__ = [
+    "POSTGRES_SEARCH_DDL",
+    "SQLITE_SEARCH_DDL",
+    "ApiKey",
+    "Base",
+    "Bot",
+    "Chunk",
+    "Conversation",
+    "Document",
+    "Feedback",
+    "Lead",
+    "Message",
+    "Model",
+    "QuotaDaily",
+    "Source",
+    "SourcePage",
+    "Task",
+    "UsageDaily",
+    "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "db",
+    "install_search",
+    "new_id",
+    "utcnow",
+]
 
 
 class User(UserMixin, Model):
@@ -173,7 +184,9 @@ class Conversation(Model):
     __tablename__ = "conversations"
     __table_args__ = (
         UniqueConstraint("bot_id", "session_id"),
-        Index("ix_conversations_bot_last", "bot_id", "last_at"),
+        # Lists read a bot's conversations newest first, ties by id: with id in the key
+        # the index gives that order whole (no sort) and pages skip on the index alone.
+        Index("ix_conversations_bot_last_id", "bot_id", "last_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -248,94 +261,6 @@ class Feedback(Model):
     message: Mapped[Message] = relationship(back_populates="feedback")
 
 
-class UsageDaily(Model):
-    """Usage aggregated as it is written: one row per bot, key, model and day."""
-
-    __tablename__ = "usage_daily"
-    __table_args__ = (UniqueConstraint("bot_id", "key_id", "model", "day"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), index=True)
-    # 0 when no key was involved (dashboard tests, CLI); keeps the unique key simple.
-    key_id: Mapped[int] = mapped_column(Integer, default=0)
-    model: Mapped[str] = mapped_column(String(200))
-    day: Mapped[date] = mapped_column(Date)
-    requests: Mapped[int] = mapped_column(Integer, default=0)
-    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
-    latency_ms_total: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class Webhook(Model):
-    """A site owner's endpoint for events; the secret signs every delivery."""
-
-    __tablename__ = "webhooks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), index=True)
-    url: Mapped[str] = mapped_column(String(2000))
-    events: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Kept in clear: signing needs it. Shown to the owner once, at creation.
-    secret: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # Failed attempts since the last success; reaching the limit disables the webhook.
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
-    disabled_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class WebhookEvent(Model):
-    """The outbox: one row per event, written in the transaction that caused it."""
-
-    __tablename__ = "webhook_events"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), index=True)
-    type: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class WebhookDelivery(Model):
-    """One event owed to one webhook: its status, attempts and lease."""
-
-    __tablename__ = "webhook_deliveries"
-    __table_args__ = (
-        UniqueConstraint("webhook_id", "event_id"),
-        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    webhook_id: Mapped[int] = mapped_column(
-        ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
-    )
-    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # delivered, failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # A worker holds a claimed row until then; after a crash another picks it up.
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
-    last_status: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    event: Mapped[WebhookEvent] = relationship()
-
-
-class QuotaDaily(Model):
-    """Messages a key has sent on one UTC day: its daily quota, shared by every worker."""
-
-    __tablename__ = "key_quota_daily"
-
-    key_id: Mapped[int] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
-    )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    used: Mapped[int] = mapped_column(Integer, default=0)
-
-
 class Lead(Model):
     """A visitor's contact details or request for a person, kept with their conversation."""
 
@@ -355,120 +280,6 @@ class Lead(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Source(Model):
-    """A website kept in sync: its pages are imported from a sitemap or by crawling."""
-
-    __tablename__ = "sources"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # sitemap or crawl
-    url: Mapped[str] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # syncing, ready, failed
-    error: Mapped[str | None] = mapped_column(Text)
-    pages_found: Mapped[int] = mapped_column(Integer, default=0)
-    pages_done: Mapped[int] = mapped_column(Integer, default=0)
-    # What the last sync did: {"added", "updated", "unchanged", "removed", "failed", "skipped"}.
-    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # One sync at a time: a worker holds the source until then, renewing as it goes.
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
-    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class SourcePage(Model):
-    """One page of a source: the document it became and what tells a change."""
-
-    __tablename__ = "source_pages"
-    __table_args__ = (UniqueConstraint("source_id", "url"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
-    url: Mapped[str] = mapped_column(String(2000))
-    document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("documents.id", ondelete="SET NULL"), index=True
-    )
-    etag: Mapped[str] = mapped_column(String(300), default="")
-    last_modified: Mapped[str] = mapped_column(String(100), default="")
-    content_hash: Mapped[str] = mapped_column(String(64), default="")
-    error: Mapped[str | None] = mapped_column(Text)
-
-
-class Task(Model):
-    """A background task's durable record: the queue's message carries only its id."""
-
-    __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_status_lease", "status", "lease_until"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Bytes the task works on (an upload), kept until the task is done.
-    payload: Mapped[bytes | None] = mapped_column(db.LargeBinary)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # running, done, failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
-    error: Mapped[str | None] = mapped_column(Text)
-    bot_id: Mapped[int | None] = mapped_column(
-        ForeignKey("bots.id", ondelete="CASCADE"), index=True
-    )
-    # A running task's worker renews this; once it passes, another worker takes over.
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-# Full-text search lives beside the chunks table: FTS5 on SQLite, a GIN
-# expression index on PostgreSQL. The migration calls the same function.
-SQLITE_SEARCH_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5("
-    "title, heading, content, content='chunks', content_rowid='id', "
-    "tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN "
-    "INSERT INTO chunks_fts(rowid, title, heading, content) "
-    "VALUES (new.id, new.title, new.heading, new.content); END",
-    "CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN "
-    "INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, content) "
-    "VALUES ('delete', old.id, old.title, old.heading, old.content); END",
-    # Only a change to indexed text re-indexes: moving staged chunks to their bot stays cheap.
-    "CREATE TRIGGER IF NOT EXISTS chunks_au AFTER UPDATE OF title, heading, content ON chunks "
-    "BEGIN "
-    "INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, content) "
-    "VALUES ('delete', old.id, old.title, old.heading, old.content); "
-    "INSERT INTO chunks_fts(rowid, title, heading, content) "
-    "VALUES (new.id, new.title, new.heading, new.content); END",
-]
-POSTGRES_SEARCH_DDL = [
-    # A stored tsvector: ranking reads it instead of re-parsing every candidate's text.
-    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS tsv tsvector GENERATED ALWAYS AS ("
-    "to_tsvector('english', coalesce(title, '') || ' ' || coalesce(heading, '') "
-    "|| ' ' || content)) STORED",
-    "CREATE INDEX IF NOT EXISTS ix_chunks_tsv ON chunks USING GIN (tsv)",
-]
-
-
-def install_search(connection: Any) -> None:
-    """Create the full-text index that matches the connection's database."""
-    name = connection.dialect.name
-    statements = {"sqlite": SQLITE_SEARCH_DDL, "postgresql": POSTGRES_SEARCH_DDL}.get(name, [])
-    for statement in statements:
-        connection.exec_driver_sql(statement)
-
-
 @event.listens_for(Chunk.__table__, "after_create")
 def _chunks_created(target: Any, connection: Any, **kw: Any) -> None:
     install_search(connection)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """Give SQLite write-ahead logging, a busy timeout and enforced foreign keys."""
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()

@@ -17,6 +17,10 @@ from models import ApiKey, Bot, db, utcnow
 from services.keys import check_origin, find_key, key_kind
 from services.limits import IP_SCOPE, ip_limit
 
+# A key's last_used_at is written at most this often: a write per request would make
+# every question wait for the database's write lock before its first token.
+LAST_USED_EVERY = timedelta(minutes=1)
+
 
 @dataclass
 class Caller:
@@ -75,7 +79,7 @@ def authenticate(text: str | None, scope: str, origin: str | None) -> Caller:
     if scope not in key.scopes:
         raise ScopeNotAllowed(f"This key does not have the '{scope}' scope.")
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=1):
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_EVERY:
         key.last_used_at = now
         db.session.commit()
     g.cors_origin = origin if origin and key.origins else None

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from models import db
@@ -75,8 +76,9 @@ def register(app: Flask) -> None:
         # A failed transaction must not fail again in the after-request hooks.
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        if isinstance(error, OperationalError):
-            # The database is busy or unreachable: the client may simply retry.
+        if isinstance(error, OperationalError | PoolTimeout):
+            # The database is busy or unreachable, or every pooled connection is in use
+            # for longer than DB_POOL_TIMEOUT: the client may simply retry.
             response = jsonify(error_body("unavailable", "The service is busy; retry in a moment."))
             response.status_code = 503
             response.headers["Retry-After"] = "1"

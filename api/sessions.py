@@ -13,7 +13,7 @@ from api.blueprints import developer
 from api.errors import InvalidRequest, NotFound
 from api.validation import flag, session_id
 from models import Conversation, Message, db
-from services.conversations import delete_conversation, message_dict
+from services.conversations import conversations_in_order, delete_conversation, message_dict
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -111,11 +111,12 @@ def list_sessions() -> Response:
     """List the bot's sessions, most recent first; include_all adds their messages."""
     caller = caller_for("sessions:read")
     include_all = flag(request.args.get("include_all"), "include_all")
-    rows, meta = page_of(
-        db.select(Conversation)
+    ids, meta = page_of(
+        db.select(Conversation.id)
         .where(Conversation.bot_id == caller.bot.id)
         .order_by(Conversation.last_at.desc(), Conversation.id.desc())
     )
+    rows = conversations_in_order(ids)
     messages = messages_of([c.id for c in rows]) if include_all else {}
     return jsonify(
         {

@@ -66,18 +66,49 @@ def sse_response(factory: Callable[[], Generator[Event, None, None]]) -> Respons
 def in_background(
     factory: Callable[[], Generator[Event, None, None]], keepalive: float | None = None
 ) -> Iterator[Event | None]:
-    """Run an event stream in a worker thread; yield its events, and None while idle.
+    """Run an event stream in its own app context; yield its events, and None while idle.
 
-    The worker has its own app context (and so its own database session). When the
-    consumer stops early, the worker closes the stream at its next event, which
-    stores the partial answer as interrupted.
+    The stream has its own app context (and so its own database session). With a
+    keepalive it runs in a worker thread, so that silence can be noticed; without one
+    it runs in the caller's thread, one step at a time, and a second thread per
+    stream would only add a hand-off per event. When the consumer stops early, the
+    stream is closed, which stores the partial answer as interrupted.
     """
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    items: queue.Queue[Any] = queue.Queue()
-    cancelled = threading.Event()
     # A copy of the request's context, so the answer's model and tokens reach its log line.
     context = contextvars.copy_context()
+    if keepalive is None:
+        return _inline(app, factory, context)
+    items: queue.Queue[Any] = queue.Queue()
+    cancelled = threading.Event()
     return _relay(app, factory, items, cancelled, keepalive, context)
+
+
+def _inline(
+    app: Flask,
+    factory: Callable[[], Generator[Event, None, None]],
+    context: contextvars.Context,
+) -> Generator[Event, None, None]:
+    """Step the stream inside `context`, as the worker thread of `_relay` would."""
+
+    def run() -> Generator[Event, None, None]:
+        with app.app_context():
+            stream = factory()
+            try:
+                yield from stream
+            finally:
+                stream.close()
+
+    steps = run()
+    try:
+        while True:
+            try:
+                event = context.run(next, steps)
+            except StopIteration:
+                return
+            yield event
+    finally:
+        context.run(steps.close)
 
 
 def _relay(

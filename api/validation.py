@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from api.blueprints import bp
 from api.errors import ApiError, InvalidApiKey, InvalidRequest
+from api.schemas import SCHEMAS
 from contract import HISTORY_TURN_MAX, HISTORY_TURNS, MESSAGE_MAX, SESSION_ID_MAX
 
 SESSION_ID_RE = re.compile(rf"^[A-Za-z0-9._:-]{{1,{SESSION_ID_MAX}}}$")
@@ -151,11 +152,7 @@ def flag(value: Any, name: str) -> bool:
 
 def refuse_unknown(body: dict[str, Any], schemas: tuple[str, ...]) -> None:
     """Raise 400 for a property none of the OpenAPI schemas defines (they are closed)."""
-    from api.openapi_integrations import SCHEMAS as INTEGRATION_SCHEMAS
-    from api.schemas import SCHEMAS
-
-    every = {**SCHEMAS, **INTEGRATION_SCHEMAS}
-    known = {name for schema in schemas for name in every[schema]["properties"]}
+    known = {name for schema in schemas for name in SCHEMAS[schema]["properties"]}
     unknown = sorted(set(body) - known)
     if "api_key" in unknown:
         raise InvalidApiKey("A key in the JSON body is accepted only on /api/v1 routes.")

@@ -44,7 +44,7 @@ INTERNAL_ERROR = 1011
 @developer.record_once
 def _defaults(state: BlueprintSetupState) -> None:
     config = state.app.config
-    config["SOCK_SERVER_OPTIONS"] = {**DEFAULT_OPTIONS, **(config.get("SOCK_SERVER_OPTIONS") or {})}
+    config["SOCK_SERVER_OPTIONS"] = {**DEFAULT_OPTIONS, **config["SOCK_SERVER_OPTIONS"]}
 
 
 @developer.before_request

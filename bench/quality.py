@@ -4,9 +4,11 @@ Prints, on the held-out half of the questions only: recall@1, recall@5 and MRR o
 right page among the sources, the share of unrelated and look-alike questions refused,
 the share of related ones answered, and the share of offline answers holding the fact
 asked for; then ingestion MB/s (parse, chunk, embed, store) and search latency at 10k
-and 100k chunks. `--calibrate` fits the answer-or-fallback model on the tuning half.
+and 100k chunks. `--calibrate` fits the answer-or-fallback model on the tuning half;
+`--speed` skips the questions and prints only ingestion and search latency.
 
     .venv/bin/python bench/quality.py [--database URL] [--sizes 10000,100000] [--calibrate]
+                                      [--speed]
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ except ImportError:  # an earlier Docent, measured for the "before" figures
         )
 
 
+import settings  # noqa: E402
+from knowledge import vectors  # noqa: E402
 from models import Bot, db  # noqa: E402
 
 SETS = {"reference": questions.REFERENCE, "guide": questions.GUIDE, "faq": questions.FAQ}
@@ -104,9 +108,13 @@ def main() -> None:
     parser.add_argument("--database", help="SQLAlchemy URL (default: a temporary SQLite file)")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument(
+        "--speed", action="store_true", help="only ingestion and search latency, no recall"
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp()
     app = Flask(__name__)
+    app.config.update(settings.defaults())
     app.config["SQLALCHEMY_DATABASE_URI"] = args.database or f"sqlite:///{tmp}/quality.db"
     db.init_app(app)
     stats = {"r1": 0, "r5": 0, "mrr": 0.0, "n": 0, "answered": 0, "fact": 0, "facts": 0}
@@ -137,6 +145,8 @@ def main() -> None:
             total_cpu += time.process_time() - start_cpu
             total_bytes += sum(len(b.encode()) for b in pages.values())
             bots[kind] = bot.id
+            if args.speed:
+                continue
             hits = [0, 0, 0.0, 0]
             for item in SETS[kind]:
                 question, label = item[0], item[1]
@@ -185,18 +195,20 @@ def main() -> None:
         for kind, pages, (r1, r5, _mrr, n) in per_corpus:
             print(f"  {kind:10}    {pages} pages; held-out {n}: R@1 {r1 / n:.3f} R@5 {r5 / n:.3f}")
         n = stats["n"]
-        print(f"held-out        {n} questions ({len(samples)} tuning samples)")
-        print(f"recall@1        {stats['r1'] / n:.3f}")
-        print(f"recall@5        {stats['r5'] / n:.3f}")
-        print(f"MRR@5           {stats['mrr'] / n:.3f}")
-        print(f"answered        {stats['answered'] / n:.3f} of related questions")
-        for name, (ok, asked) in refused.items():
-            print(f"refused         {ok}/{asked} {name} questions ({ok / max(asked, 1):.3f})")
-        if stats["facts"]:
-            print(
-                f"fact in answer  {stats['fact'] / stats['facts']:.3f} of questions with a fact; "
-                f"{stats['given_fact'] / max(stats['given'], 1):.3f} of the offline answers given"
-            )
+        if n:  # none with --speed
+            print(f"held-out        {n} questions ({len(samples)} tuning samples)")
+            print(f"recall@1        {stats['r1'] / n:.3f}")
+            print(f"recall@5        {stats['r5'] / n:.3f}")
+            print(f"MRR@5           {stats['mrr'] / n:.3f}")
+            print(f"answered        {stats['answered'] / n:.3f} of related questions")
+            for name, (ok, asked) in refused.items():
+                print(f"refused         {ok}/{asked} {name} questions ({ok / max(asked, 1):.3f})")
+            if stats["facts"]:
+                share = stats["given_fact"] / max(stats["given"], 1)
+                print(
+                    f"fact in answer  {stats['fact'] / stats['facts']:.3f} of questions with a "
+                    f"fact; {share:.3f} of the offline answers given"
+                )
         print(
             f"ingestion       {total_bytes / 1e6 / total_time:.2f} MB/s with embeddings "
             f"({total_bytes / 1e6 / total_cpu:.2f} MB per CPU second of this process)"
@@ -210,6 +222,10 @@ def main() -> None:
         bot_id = bots.get("guide") or next(iter(bots.values()))
         for target in [int(s) for s in args.sizes.split(",") if s]:
             count = grow(bot_id, target)
+            start = time.perf_counter()
+            retrieve(bot_id, queries[0])  # loads the bot's vectors, starts any index build
+            vectors.wait_for_builds()
+            ready = time.perf_counter() - start
             for q in queries[:20]:
                 retrieve(bot_id, q)  # warm caches
             times, cpu = [], []
@@ -222,6 +238,7 @@ def main() -> None:
             print(f"latency         {count} chunks: p50 {p50:.1f} ms, p95 {p95:.1f} ms", end="")
             # CPU time of this process; the database server's share is in the wall time.
             print(f" (CPU p50 {percentile(cpu, 0.5):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms)")
+            print(f"                vectors loaded and indexed in {ready:.1f} s")
         db.session.remove()
         db.drop_all()
 

@@ -55,11 +55,6 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-@bp.record_once
-def _setup(state: Any) -> None:
-    state.app.config.setdefault("LOGIN_RATE_LIMIT", "10/minute;50/hour")
-
-
 def wants_json() -> bool:
     """Tell whether the caller is the dashboard's own script asking for JSON."""
     if request.headers.get("X-Requested-With") == "fetch":

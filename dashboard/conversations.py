@@ -18,8 +18,8 @@ from dashboard.blueprint import bp
 from dashboard.forms import ButtonForm
 from engine.prices import dollars
 from models import Bot, Conversation, Message, db, utcnow
+from services.conversations import conversations_in_order, message_dict
 from services.conversations import delete_conversation as delete_session
-from services.conversations import message_dict
 
 PER_PAGE = 25
 # The days a date filter may name.
@@ -101,9 +101,14 @@ def conversations(bot_id: int) -> str:
     bot = owned_bot(bot_id)
     query, filters = filtered(bot)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    rows = list(
-        db.session.execute(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars()
+    ids = list(
+        db.session.execute(
+            query.with_only_columns(Conversation.id)
+            .limit(PER_PAGE + 1)
+            .offset((page - 1) * PER_PAGE)
+        ).scalars()
     )
+    rows = conversations_in_order(ids)
     any_at_all = (
         bool(rows)
         or db.session.execute(

@@ -16,8 +16,6 @@ from models import Bot, Document, Task, db
 from services.trial import trial_answer
 
 ACCEPT = ".txt,.md,.markdown,.html,.htm,.pdf,.docx"
-# Files larger than this are processed in the background, with progress on the page.
-BACKGROUND_BYTES = 256 * 1024
 
 
 def document_state(document: Document) -> dict[str, Any]:
@@ -114,7 +112,7 @@ def upload(bot_id: int) -> Any:
     added: list[Document] = []
     for upload_file in files:
         data = upload_file.read()
-        limit = int(current_app.config.get("DASHBOARD_BACKGROUND_BYTES", BACKGROUND_BYTES))
+        limit = int(current_app.config["DASHBOARD_BACKGROUND_BYTES"])
         try:
             added.append(
                 knowledge.add_file(

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from engine import drafts, events
 from engine.calls import Reply, effective_model, record_usage, stored_history, usage_object
@@ -56,6 +57,12 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
     except Exception as exc:
         if isinstance(exc, ProviderError):
             code, message, status = "upstream_error", exc.message, exc.status
+        elif isinstance(exc, OperationalError):
+            # The database is busy (SQLite's write lock held past its timeout) or out of
+            # reach: a 503 the client may retry, as for the same error anywhere else.
+            current_app.logger.exception("Answer failed for session %s", turn.session_id)
+            code, status = "unavailable", 503
+            message = "The service is busy; retry in a moment."
         else:
             current_app.logger.exception("Answer failed for session %s", turn.session_id)
             code, status = "internal_error", 500

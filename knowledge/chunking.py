@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from knowledge.sections import Section
-from knowledge.tokens import count_tokens
+from knowledge.tokens import count_tokens, fits
 
 # About a screen of text: big enough to hold an answer, small enough to rank sharply.
 DEFAULT_BUDGET = 320
@@ -62,16 +62,19 @@ def _split_words(text: str, budget: int) -> Iterator[str]:
 
 
 def _units(paragraph: str, budget: int) -> Iterator[_Unit]:
-    tokens = count_tokens(paragraph)
-    if tokens <= budget:
+    # fits() stops counting at the budget: a long paragraph is not counted to its end.
+    tokens = fits(paragraph, budget)
+    if tokens is not None:
         yield _Unit(paragraph, tokens, True)
         return
     first = True
     for sentence in split_sentences(paragraph):
-        pieces = (
-            [sentence] if count_tokens(sentence) <= budget else list(_split_words(sentence, budget))
-        )
-        for piece in pieces:
+        tokens = fits(sentence, budget)
+        if tokens is not None:
+            yield _Unit(sentence, tokens, first)
+            first = False
+            continue
+        for piece in _split_words(sentence, budget):
             yield _Unit(piece, count_tokens(piece), first)
             first = False
 

@@ -21,7 +21,6 @@ COEF = {
     "best_cosine": 13.239,
     "unknown": -8.491,
 }
-THRESHOLD = 0.5
 
 
 def probability(features: list[float]) -> float:
@@ -31,5 +30,5 @@ def probability(features: list[float]) -> float:
 
 
 def threshold(config: Any) -> float:
-    """Return the probability above which a bot answers (RETRIEVAL_CONFIDENCE overrides)."""
-    return float(config.get("RETRIEVAL_CONFIDENCE", THRESHOLD))
+    """Return the probability above which a bot answers (the RETRIEVAL_CONFIDENCE setting)."""
+    return float(config["RETRIEVAL_CONFIDENCE"])

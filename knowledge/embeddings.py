@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,17 +33,69 @@ def local_model() -> Any:
         return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
 
 
+@cache
+def _unpadded_tokenizer() -> Any:
+    """Return a copy of the model's tokenizer that does not pad a batch to its longest text."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_str(local_model().tokenizer.to_str())
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def _embed_unpadded(texts: list[str]) -> np.ndarray:
+    """Return the model's unit-length vectors for texts: the mean of their tokens' rows.
+
+    The same vectors as WordLlama's embed(), without its padding: it pads every batch of
+    64 to the longest text and multiplies the padding by a zero mask, which costs more
+    than the rest of embedding a page of chunks.
+    """
+    table = local_model().embedding
+    top = table.shape[0] - 1
+    out = np.empty((len(texts), table.shape[1]), np.float32)
+    encodings = _unpadded_tokenizer().encode_batch(texts, add_special_tokens=False)
+    for i, encoding in enumerate(encodings):
+        ids = np.clip(np.asarray(encoding.ids, np.int64), 0, top)
+        out[i] = table[ids].sum(axis=0, dtype=np.float32) / np.float32(max(len(ids), 1))
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out
+
+
+# Every answer embeds its question and the sentences of the passages it quotes, and the
+# same passages come back for similar questions: recent short texts keep their vector
+# (1 KB each). A text's vector does not depend on the others in its batch.
+_RECENT = 4096
+_recent: OrderedDict[str, np.ndarray] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
 def embed_local(texts: list[str]) -> np.ndarray:
     """Return unit-length float32 vectors from the local model, one row each."""
     if not texts:
         return np.zeros((0, 256), np.float32)
-    vectors = local_model().embed([t[:4000] or " " for t in texts], norm=True)
-    return np.ascontiguousarray(vectors, dtype=np.float32)
+    clean = [t[:4000] or " " for t in texts]
+    found: dict[str, np.ndarray] = {}
+    with _recent_lock:
+        for text in clean:
+            vector = _recent.get(text)
+            if vector is not None:
+                _recent.move_to_end(text)
+                found[text] = vector
+    missing = list(dict.fromkeys(t for t in clean if t not in found))
+    if missing:
+        fresh = _embed_unpadded(missing)
+        with _recent_lock:
+            for text, vector in zip(missing, fresh, strict=True):
+                found[text] = _recent[text] = vector.copy()
+            while len(_recent) > _RECENT:
+                _recent.popitem(last=False)
+    return np.ascontiguousarray(np.stack([found[t] for t in clean]), dtype=np.float32)
 
 
 def remote_enabled() -> bool:
     """Return True when an embeddings model on an OpenAI-compatible server is configured."""
-    return bool(current_app.config.get("EMBEDDINGS_MODEL")) and bool(_api_key())
+    return bool(current_app.config["EMBEDDINGS_MODEL"]) and bool(_api_key())
 
 
 def model_name() -> str:
@@ -51,12 +104,12 @@ def model_name() -> str:
 
 
 def _api_key() -> str | None:
-    return current_app.config.get("OPENAI_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    return current_app.config["OPENAI_API_KEY"]
 
 
 def _client() -> Any:
-    base_url = current_app.config.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
-    timeout = float(current_app.config.get("EMBEDDINGS_TIMEOUT", 30))
+    base_url = current_app.config["OPENAI_BASE_URL"]
+    timeout = float(current_app.config["EMBEDDINGS_TIMEOUT"])
     return openai.OpenAI(
         api_key=_api_key(), base_url=base_url or None, timeout=timeout, max_retries=1
     )
@@ -65,7 +118,7 @@ def _client() -> Any:
 def embed_remote(texts: list[str]) -> np.ndarray:
     """Return unit-length float32 vectors from the configured endpoint, one row each."""
     model = current_app.config["EMBEDDINGS_MODEL"]
-    dimensions = current_app.config.get("EMBEDDINGS_DIMENSIONS")
+    dimensions = current_app.config["EMBEDDINGS_DIMENSIONS"]
     extra = {"dimensions": int(dimensions)} if dimensions else {}
     client = _client()
     rows: list[list[float]] = []

@@ -2,73 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from knowledge import background as background_tasks
-from knowledge.chunking import DEFAULT_BUDGET, DEFAULT_OVERLAP, Piece, chunk_sections
-from knowledge.embeddings import embed_for_storage
+from knowledge.building import (
+    MAX_FILENAME,
+    Job,
+    build,
+    check_size,
+    content_hash_of,
+    describe,
+    fetch_page,
+    store,
+)
 from knowledge.errors import IngestError
-from knowledge.fetch import fetch
 from knowledge.limits import precheck
-from knowledge.parsers import CONTENT_TYPES, detect_format, parse
-from knowledge.storing import store_in_batches
+from knowledge.parsers import detect_format
 from models import Bot, Chunk, Document, Task, db, utcnow
 
 log = logging.getLogger(__name__)
 FORMATS = ("text", "markdown", "html")
-INSERT_BATCH = 500
-
-# Longest upload file name kept (most file systems stop at 255).
-MAX_FILENAME = 255
-
-
-def setting(name: str, default: int | float | bool) -> int | float | bool:
-    """Return a knowledge setting from the app config, falling back to its default."""
-    value = current_app.config.get(name, default)
-    return type(default)(value) if not isinstance(default, bool) else bool(value)
-
-
-def max_bytes() -> int:
-    """Return the largest document, in bytes, that ingestion accepts."""
-    return int(setting("MAX_DOCUMENT_BYTES", 25_000_000))
-
-
-@dataclass
-class _Job:
-    """Everything needed to (re)build one document's chunks from its bytes."""
-
-    fmt: str
-    data: bytes
-    title: str | None
-
-
-def _size_text(n: int) -> str:
-    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n / 1000:g} kB"
-
-
-def _check_size(data: bytes) -> None:
-    if not data.strip():
-        raise IngestError("The document is empty.")
-    limit = max_bytes()
-    if len(data) > limit:
-        raise IngestError(
-            f"The document is larger than the {_size_text(limit)} limit.",
-            status=413,
-            code="payload_too_large",
-        )
-
-
-def _hash(fmt: str, data: bytes) -> str:
-    return hashlib.sha256(fmt.encode() + b"\0" + data).hexdigest()
 
 
 def _find(
@@ -96,63 +54,6 @@ def _duplicate(bot_id: int, content_hash: str) -> Document | None:
     return db.session.scalars(query.limit(1)).first()
 
 
-def build(
-    job: _Job, progress: Callable[[float], None] | None = None
-) -> tuple[str | None, list[Piece]]:
-    """Parse and chunk a job's bytes; return the title found inside and the chunks."""
-    parsed = parse(job.fmt, job.data, (lambda p: progress(0.7 * p)) if progress else None)
-    budget = int(setting("CHUNK_TOKENS", DEFAULT_BUDGET))
-    overlap = int(setting("CHUNK_OVERLAP", DEFAULT_OVERLAP))
-    pieces = chunk_sections(parsed.sections, budget, overlap)
-    if not pieces:
-        raise IngestError("The document has no readable text.")
-    if progress:
-        progress(0.75)
-    return parsed.title, pieces
-
-
-def store(
-    document: Document,
-    pieces: list[Piece],
-    progress: Callable[[float], None] | None = None,
-    batched: bool = False,
-) -> None:
-    """Replace the document's chunks with pieces: in the caller's transaction, or batched."""
-    vectors = embed_for_storage([f"{document.title}\n{p.heading}\n{p.content}" for p in pieces])
-    if progress:
-        progress(0.9)
-    rows = [
-        {
-            "document_id": document.id,
-            "bot_id": document.bot_id,
-            "ordinal": i,
-            "title": document.title[:500],
-            "heading": piece.heading[:1000],
-            "content": piece.content,
-            "page": piece.page,
-            "anchor": piece.anchor[:300] if piece.anchor else None,
-            "url": document.url,
-            "token_count": piece.token_count,
-            "embedding": vector,
-        }
-        for i, (piece, vector) in enumerate(zip(pieces, vectors, strict=True))
-    ]
-    if batched:
-        # Background ingests can be huge: commit per batch, go live in one short swap.
-        store_in_batches(document, rows, progress)
-        return
-    db.session.execute(
-        delete(Chunk).where(Chunk.document_id == document.id),
-        execution_options={"synchronize_session": False},
-    )
-    for start in range(0, len(rows), INSERT_BATCH):
-        db.session.execute(insert(Chunk), rows[start : start + INSERT_BATCH])
-    document.chunk_count = len(rows)
-    document.status = "ready"
-    document.progress = 1.0
-    document.error = None
-
-
 def _ingest(
     bot_id: int,
     *,
@@ -168,10 +69,10 @@ def _ingest(
 ) -> Document:
     if db.session.get(Bot, bot_id) is None:
         raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
-    _check_size(data)
+    check_size(data)
     # Cheap bounds first, so a hostile file is refused now rather than failing in the background.
     precheck(fmt, data)
-    content_hash = _hash(fmt, data)
+    content_hash = content_hash_of(fmt, data)
     urls = tuple(u for u in (identity_url, url) if u)
     existing = _find(bot_id, source, title=title or fallback_title, filename=filename, urls=urls)
     if (
@@ -183,10 +84,10 @@ def _ingest(
     duplicate = _duplicate(bot_id, content_hash)
     if duplicate is not None:
         return duplicate
-    job = _Job(fmt=fmt, data=data, title=title)
+    job = Job(fmt=fmt, data=data, title=title)
     if background_mode:
         document = existing or Document(bot_id=bot_id, source=source)
-        _describe(document, title or fallback_title, filename, url, content_hash, len(data))
+        describe(document, title or fallback_title, filename, url, content_hash, len(data))
         document.status, document.progress, document.error = "processing", 0.0, None
         db.session.add(document)
         db.session.commit()
@@ -195,32 +96,20 @@ def _ingest(
     try:
         found_title, pieces = build(job)
         document = existing or Document(bot_id=bot_id, source=source)
-        _describe(
+        describe(
             document, title or found_title or fallback_title, filename, url, content_hash, len(data)
         )
+        # What store() sets too, so a new row is written once (its insert) and not updated.
+        document.chunk_count, document.status = len(pieces), "ready"
+        document.progress, document.error = 1.0, None
         db.session.add(document)
         db.session.flush()
-        store(document, pieces)
+        store(document, pieces, new=existing is None)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return document
-
-
-def _describe(
-    document: Document,
-    title: str,
-    filename: str | None,
-    url: str | None,
-    content_hash: str,
-    size: int,
-) -> None:
-    document.title = (title.strip() or "Untitled")[:500]
-    document.filename = filename
-    document.url = url
-    document.content_hash = content_hash
-    document.size_bytes = size
 
 
 def finish_file(
@@ -231,7 +120,7 @@ def finish_file(
     progress: Callable[[float], None] | None = None,
 ) -> None:
     """Build and store a queued upload's chunks into its row (a background task)."""
-    found_title, pieces = build(_Job(fmt=fmt, data=data, title=title), progress)
+    found_title, pieces = build(Job(fmt=fmt, data=data, title=title), progress)
     if title is None and found_title:
         document.title = found_title[:500]
     store(document, pieces, progress, batched=True)
@@ -271,7 +160,7 @@ def add_file(
         raise IngestError("The upload has no file name.")
     if len(filename) > MAX_FILENAME:
         raise IngestError(f"The file name must be at most {MAX_FILENAME} characters.")
-    _check_size(data)
+    check_size(data)
     fmt = detect_format(filename, data)
     stem = os.path.splitext(filename)[0]
     return _ingest(
@@ -285,21 +174,6 @@ def add_file(
         url=url,
         background_mode=background,
     )
-
-
-def _fetch(url: str) -> tuple[str, bytes, str]:
-    """Download a page within the size and time limits; return its format, bytes and URL."""
-    fetched = fetch(
-        url,
-        max_bytes=min(int(setting("URL_MAX_BYTES", 10_000_000)), max_bytes()),
-        timeout=float(setting("URL_TIMEOUT", 15.0)),
-        allow_private=bool(setting("ALLOW_PRIVATE_URLS", False)),
-    )
-    name = os.path.basename(urlsplit(fetched.url).path)
-    fmt = CONTENT_TYPES.get(fetched.content_type) or detect_format(
-        name or "page", fetched.data, fetched.content_type
-    )
-    return fmt, fetched.data, fetched.url
 
 
 def add_url(bot_id: int, url: str, *, background: bool = False) -> Document:
@@ -322,7 +196,7 @@ def add_url(bot_id: int, url: str, *, background: bool = False) -> Document:
         db.session.commit()
         background_tasks.start_url(document, url)
         return document
-    fmt, data, final_url = _fetch(url)
+    fmt, data, final_url = fetch_page(url)
     return _ingest(
         bot_id,
         source="url",
@@ -339,10 +213,12 @@ def finish_url(
     document: Document, url: str, progress: Callable[[float], None] | None = None
 ) -> None:
     """Fetch a page and store it into its row (a background task)."""
-    fmt, data, final_url = _fetch(url)
-    _check_size(data)
-    found_title, pieces = build(_Job(fmt=fmt, data=data, title=None), progress)
-    _describe(document, found_title or final_url, None, final_url, _hash(fmt, data), len(data))
+    fmt, data, final_url = fetch_page(url)
+    check_size(data)
+    found_title, pieces = build(Job(fmt=fmt, data=data, title=None), progress)
+    describe(
+        document, found_title or final_url, None, final_url, content_hash_of(fmt, data), len(data)
+    )
     store(document, pieces, progress)
 
 

@@ -6,39 +6,30 @@ import io
 import re
 import zipfile
 
-from flask import current_app, has_app_context
-
+import settings
 from knowledge.errors import IngestError
 from knowledge.sections import Parsed
 
-# Defaults, each overridable with DOCENT_<NAME>. A .docx is a zip: its central directory
+# Each overridable with DOCENT_<NAME> (settings.py). A .docx is a zip: its central directory
 # declares every member's inflated size, and zipfile never inflates past that size, so the
 # declared sizes bound the work before any member is read.
-DEFAULTS: dict[str, int] = {
-    # Largest inflated member of a .docx (document.xml holds all the text).
-    "DOCX_MAX_MEMBER_BYTES": 20_000_000,
-    # Largest sum of inflated members of a .docx, images included.
-    "DOCX_MAX_TOTAL_BYTES": 200_000_000,
-    # Largest inflated/compressed ratio for a member over 1 MB; XML text rarely exceeds 20.
-    "DOCX_MAX_RATIO": 100,
-    # Most members a .docx may hold.
-    "DOCX_MAX_MEMBERS": 10_000,
-    # Most tags an HTML page may open (each costs a Python object while it is parsed).
-    "HTML_MAX_TAGS": 300_000,
-    # Most pages a PDF may have.
-    "PDF_MAX_PAGES": 2_000,
-    # Most characters of text one document may yield, whatever its format.
-    "MAX_DOCUMENT_CHARS": 10_000_000,
-}
+NAMES = (
+    "DOCX_MAX_MEMBER_BYTES",
+    "DOCX_MAX_TOTAL_BYTES",
+    "DOCX_MAX_RATIO",
+    "DOCX_MAX_MEMBERS",
+    "HTML_MAX_TAGS",
+    "PDF_MAX_PAGES",
+    "MAX_DOCUMENT_CHARS",
+)
+DEFAULTS: dict[str, int] = {name: settings.default(name) for name in NAMES}
 RATIO_FLOOR = 1_000_000
 _TAG_RE = re.compile(rb"<[^<>]*>")
 
 
 def limit(name: str) -> int:
     """Return a parsing limit: the app's setting when there is an app, else the default."""
-    if has_app_context():
-        return int(current_app.config.get(name, DEFAULTS[name]))
-    return DEFAULTS[name]
+    return int(settings.value(name))
 
 
 def too_large(message: str) -> IngestError:

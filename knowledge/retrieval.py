@@ -110,7 +110,7 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
             break
         chosen.append(w)
         budget += freqs[w]
-    found = fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4), language)
+    found = fulltext.candidates(bot_id, chosen, max(CANDIDATES, limit * 4), language, bot.stamp)
     rows = {r.id: r for r in found}
     lexical_rank = {cid: i for i, cid in enumerate(rows)}
     similarity, label_similarity = _dense(bot_id, query, rows, bot.stamp)
@@ -157,12 +157,15 @@ def _dense(bot_id: int, query: str, rows: dict[int, Any], stamp: tuple) -> tuple
         vector = embeddings.embed([query])[0]
         model = embeddings.model_name()
         fill = embeddings.embed_local if model == embeddings.LOCAL_MODEL else None
-        cache_mb = int(current_app.config.get("VECTOR_CACHE_MB", vectors.DEFAULT_CACHE_MB))
+        cache_mb = int(current_app.config["VECTOR_CACHE_MB"])
         near = vectors.nearest(bot_id, vector, CANDIDATES, model, fill, cache_mb, stamp)
     except Exception as exc:  # noqa: BLE001 - full text alone still answers
         log.warning("dense retrieval failed, using full text only: %s", exc)
         return {}, {}
     similarity = dict(near)
+    # Full text's candidates beyond the nearest ones: their own cosine, not a floor.
+    others = [cid for cid in rows if cid not in similarity]
+    similarity.update(vectors.similarities(bot_id, vector, others, model))
     missing = [cid for cid in similarity if cid not in rows]
     for row in fulltext.chunks_by_id(missing):
         rows[row.id] = row

@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
+import settings
 import tasks
 from knowledge import discovery
+from knowledge.building import Job, build, describe, fetch_limits, store
 from knowledge.errors import IngestError
 from knowledge.fetch import Fetched, fetch
-from knowledge.ingest import _describe, _Job, build, max_bytes, setting, store
 from knowledge.parsers import CONTENT_TYPES, detect_format
 from models import Chunk, Document, Source, SourcePage, Task, db, utcnow
 
@@ -68,7 +69,7 @@ def request_sync(source: Source) -> None:
 
 
 def _lease_seconds() -> int:
-    return int(setting("SOURCE_LEASE_SECONDS", 120))
+    return int(settings.value("SOURCE_LEASE_SECONDS"))
 
 
 def _claim(source_id: int) -> bool:
@@ -84,13 +85,7 @@ def _claim(source_id: int) -> bool:
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> Fetched:
-    return fetch(
-        url,
-        max_bytes=min(int(setting("URL_MAX_BYTES", 10_000_000)), max_bytes()),
-        timeout=float(setting("URL_TIMEOUT", 15.0)),
-        allow_private=bool(setting("ALLOW_PRIVATE_URLS", False)),
-        headers=headers,
-    )
+    return fetch(url, headers=headers, **fetch_limits())
 
 
 class Sync:
@@ -98,7 +93,7 @@ class Sync:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.most = int(setting("SOURCE_MAX_PAGES", 500))
+        self.most = int(settings.value("SOURCE_MAX_PAGES"))
         self.pages = {
             p.url: p
             for p in db.session.scalars(select(SourcePage).where(SourcePage.source_id == source.id))
@@ -170,12 +165,12 @@ class Sync:
         fmt = CONTENT_TYPES.get(fetched.content_type) or detect_format(
             name or "page", fetched.data, fetched.content_type
         )
-        title, pieces = build(_Job(fmt=fmt, data=fetched.data, title=None))
+        title, pieces = build(Job(fmt=fmt, data=fetched.data, title=None))
         self.counts["updated" if document else "added"] += 1
         if document is None:
             document = Document(bot_id=self.source.bot_id, source="site")
             db.session.add(document)
-        _describe(document, title or row.url, None, row.url, digest, len(fetched.data))
+        describe(document, title or row.url, None, row.url, digest, len(fetched.data))
         db.session.flush()
         store(document, pieces)
         row.document_id, row.content_hash = document.id, digest

@@ -10,11 +10,15 @@ to their bot and marks the document ready. A failure deletes the staged rows in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 
 from models import Chunk, Document, db
+
+# Inserting into the table, not the mapped class: a plain executemany, without the
+# ORM's bulk bookkeeping per row.
+CHUNKS = cast(Table, Chunk.__table__)
 
 # Rows per transaction: a fraction of a second of SQLite's write lock each.
 BATCH = 2_000
@@ -56,7 +60,7 @@ def store_in_batches(
     old_max = db.session.scalar(select(func.max(Chunk.id)).where(Chunk.document_id == document_id))
     for start in range(0, len(rows), BATCH):
         batch = [{**row, "bot_id": staged} for row in rows[start : start + BATCH]]
-        db.session.execute(insert(Chunk), batch)
+        db.session.execute(insert(CHUNKS), batch)
         db.session.commit()
         if progress:
             progress(0.9 + 0.09 * (start + len(batch)) / len(rows))

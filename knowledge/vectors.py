@@ -1,7 +1,10 @@
-"""Nearest chunks by embedding: stored vectors, searched with numpy, in a bounded cache.
+"""Nearest chunks by embedding: stored vectors, searched in a bounded cache.
 
 Each bot's vectors are read from the chunks table into one matrix, kept while the bot's
-documents are unchanged, and evicted least-recently-used beyond VECTOR_CACHE_MB.
+documents are unchanged, and evicted least-recently-used beyond VECTOR_CACHE_MB. A
+small bot is searched exactly (one numpy product). From HNSW_MIN vectors a thread
+builds an approximate index (usearch's HNSW graph, half-precision vectors) beside it;
+until it is ready the exact product answers, and once it is the matrix is dropped.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import text
@@ -17,22 +21,30 @@ from sqlalchemy import text
 from knowledge.embeddings import unpack
 from models import db
 
-DEFAULT_CACHE_MB = 256
+# From this many vectors the graph is built: on a busy machine the exact product of
+# 10,000 vectors cost 30 ms of CPU per search (numpy's threads), the graph under 1 ms.
+HNSW_MIN = 5_000
+# Graph degree and search breadth: at 100,000 chunks a search takes well under 1 ms.
+CONNECTIVITY, EXPANSION_ADD, EXPANSION_SEARCH = 16, 64, 64
 
 
 @dataclass
 class _Index:
     version: tuple
     ids: np.ndarray
-    matrix: np.ndarray
+    matrix: np.ndarray | None  # None once the graph has replaced it
+    graph: Any = None  # usearch.index.Index, when built
 
     @property
     def nbytes(self) -> int:
-        return int(self.ids.nbytes + self.matrix.nbytes)
+        matrix = self.matrix.nbytes if self.matrix is not None else 0
+        graph = int(self.graph.memory_usage) if self.graph is not None else 0
+        return int(self.ids.nbytes + matrix + graph)
 
 
 _indexes: OrderedDict[tuple, _Index] = OrderedDict()
 _lock = threading.Lock()
+_builds: list[threading.Thread] = []
 
 
 def version(bot_id: int) -> tuple:
@@ -56,16 +68,13 @@ def _load(
     rows = db.session.execute(
         text("SELECT id, embedding FROM chunks WHERE bot_id = :b ORDER BY id"), {"b": bot_id}
     ).all()
+    size = width * 4
+    blobs = [bytes(r.embedding) if r.embedding is not None else b"" for r in rows]
+    keep = np.array([len(b) == size for b in blobs], bool)
     matrix = np.zeros((len(rows), width), np.float32)
-    keep = np.zeros(len(rows), bool)
-    missing: list[int] = []
-    for i, row in enumerate(rows):
-        vector = unpack(bytes(row.embedding)) if row.embedding is not None else None
-        if vector is not None and len(vector) == width:
-            matrix[i] = vector
-            keep[i] = True
-        else:
-            missing.append(i)
+    if keep.any():
+        matrix[keep] = unpack(b"".join(b for b in blobs if len(b) == size)).reshape(-1, width)
+    missing = [int(i) for i in np.flatnonzero(~keep)]
     if missing and fill is not None:
         # Chunks stored before vectors existed, or by another model: embed them here.
         for start in range(0, len(missing), 500):
@@ -83,6 +92,42 @@ def _load(
     return _Index(version=stamp, ids=ids, matrix=np.ascontiguousarray(matrix[keep]))
 
 
+def _build(index: _Index) -> None:
+    """Build the HNSW graph for index, then let it replace the matrix."""
+    from usearch.index import Index
+
+    matrix = index.matrix
+    if matrix is None:
+        return
+    graph = Index(
+        ndim=matrix.shape[1],
+        metric="ip",  # the vectors are unit length: inner product is the cosine
+        dtype="f16",
+        connectivity=CONNECTIVITY,
+        expansion_add=EXPANSION_ADD,
+        expansion_search=EXPANSION_SEARCH,
+    )
+    graph.add(index.ids, matrix, threads=1)
+    with _lock:
+        index.graph, index.matrix = graph, None
+
+
+def _start_build(index: _Index) -> None:
+    thread = threading.Thread(target=_build, args=(index,), name="vector-index", daemon=True)
+    with _lock:
+        _builds[:] = [t for t in _builds if t.is_alive()]
+        _builds.append(thread)
+    thread.start()
+
+
+def wait_for_builds(timeout: float | None = None) -> None:
+    """Wait until the approximate indexes being built are ready (benchmarks, tests)."""
+    with _lock:
+        building = list(_builds)
+    for thread in building:
+        thread.join(timeout)
+
+
 def _evict(budget: int) -> None:
     total = sum(index.nbytes for index in _indexes.values())
     while total > budget and len(_indexes) > 1:
@@ -95,8 +140,8 @@ def nearest(
     query: np.ndarray,
     limit: int,
     model: str,
-    fill: Callable[[list[str]], np.ndarray] | None = None,
-    cache_mb: int = DEFAULT_CACHE_MB,
+    fill: Callable[[list[str]], np.ndarray] | None,
+    cache_mb: int,
     stamp: tuple | None = None,
 ) -> list[tuple[int, float]]:
     """Return (chunk_id, cosine similarity) of the bot's nearest chunks, best first."""
@@ -112,13 +157,50 @@ def nearest(
             _indexes[key] = index
             _indexes.move_to_end(key)
             _evict(cache_mb * 1_000_000)
+        if len(index.ids) >= HNSW_MIN:
+            _start_build(index)
     if not len(index.ids) or limit <= 0:
         return []
-    sims = index.matrix @ query
+    with _lock:
+        graph, matrix = index.graph, index.matrix
+    if graph is not None:
+        found = graph.search(np.asarray(query, np.float32), min(limit, len(index.ids)))
+        return [(int(k), float(1.0 - d)) for k, d in zip(found.keys, found.distances, strict=True)]
+    assert matrix is not None
+    sims = matrix @ query
     k = min(limit, len(sims))
     top = np.argpartition(-sims, k - 1)[:k]
     top = top[np.argsort(-sims[top])]
     return [(int(index.ids[i]), float(sims[i])) for i in top]
+
+
+def similarities(
+    bot_id: int, query: np.ndarray, chunk_ids: Sequence[int], model: str
+) -> dict[int, float]:
+    """Return the cosine of query to each chunk that the bot's cached index holds.
+
+    For the candidates that full text found beyond the nearest ones; call after nearest().
+    """
+    with _lock:
+        index = _indexes.get((str(db.engine.url), bot_id, model))
+        graph, matrix = (index.graph, index.matrix) if index is not None else (None, None)
+    if index is None or not len(chunk_ids) or not len(index.ids):
+        return {}
+    wanted = np.asarray(chunk_ids, dtype=np.int64)
+    if graph is not None:
+        found = graph.get(wanted, dtype=np.float32)
+        rows = found if isinstance(found, tuple | list) else list(found)
+        return {
+            int(c): float(np.asarray(v) @ query)
+            for c, v in zip(wanted, rows, strict=True)
+            if v is not None
+        }
+    assert matrix is not None
+    # The index's ids are in ascending order (read ORDER BY id).
+    at = np.minimum(np.searchsorted(index.ids, wanted), len(index.ids) - 1)
+    held = index.ids[at] == wanted
+    sims = matrix[at[held]] @ query
+    return {int(c): float(v) for c, v in zip(wanted[held], sims, strict=True)}
 
 
 def cached_bytes() -> int:

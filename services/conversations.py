@@ -136,6 +136,23 @@ def _conversation_id(
         return db.session.scalar(find), False
 
 
+def conversations_in_order(ids: list[int]) -> list[Conversation]:
+    """Load conversations by id, in the order given.
+
+    Pages find their ids first, with OFFSET on the (bot_id, last_at, id) index alone,
+    and read only the rows they show: a deep page then skips index entries, not rows.
+    """
+    if not ids:
+        return []
+    found = {
+        c.id: c
+        for c in db.session.execute(
+            db.select(Conversation).where(Conversation.id.in_(ids))
+        ).scalars()
+    }
+    return [found[i] for i in ids if i in found]
+
+
 def delete_conversation(conversation: Conversation) -> None:
     """Delete everything about a visitor session: messages, feedback, leads; usage rows stay."""
     bot_id, sid = conversation.bot_id, conversation.session_id

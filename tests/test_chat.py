@@ -249,3 +249,28 @@ def test_http_errors_are_json(client, auth, method, url, kwargs, status, code):
     response = getattr(client, method)(url, headers=auth, **kwargs)
     assert response.status_code == status
     assert response.json["error"]["code"] == code
+
+
+def test_a_busy_database_during_an_answer_is_a_503_not_a_500(app, client, auth, monkeypatch):
+    """SQLite's write lock held past its timeout fails the answer as a retryable 503."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import engine.calls
+
+    def locked(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(engine.calls, "search", locked)
+    response = client.post(
+        "/v1/chat", json={"sessionId": "busy", "message": QUESTION}, headers=auth
+    )
+    assert response.status_code == 503
+    assert response.json["success"] is False
+    assert response.json["error"]["code"] == "unavailable"
+    with app.app_context():
+        answer = db.session.execute(
+            db.select(Message).where(Message.role == "assistant")
+        ).scalar_one()
+        assert answer.status == "failed" and answer.error["code"] == "unavailable"

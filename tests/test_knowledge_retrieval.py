@@ -187,6 +187,33 @@ def test_vector_cache_is_bounded_and_follows_changes(bot, app):
         assert search(bot, "loyalty points")[0].title == "Loyalty"
 
 
+def test_large_bot_is_searched_with_the_approximate_index(bot, app, monkeypatch):
+    from knowledge import vectors
+    from knowledge.embeddings import embed_local
+
+    monkeypatch.setattr(vectors, "HNSW_MIN", 1)  # every bot counts as large here
+    with app.app_context():
+        query = embed_local(["when will my parcel arrive abroad"])[0]
+        model, stamp = "wordllama-l2-256", ("hnsw", bot)
+        exact = vectors._load(bot, stamp, 256, None)
+        assert exact.matrix is not None
+        sims = exact.matrix @ query
+        expected = [int(exact.ids[i]) for i in (-sims).argsort()[:3]]
+        vectors.nearest(bot, query, 3, model, None, 256, stamp)
+        vectors.wait_for_builds()
+        index = vectors._indexes[(str(db.engine.url), bot, model)]
+        assert index.graph is not None and index.matrix is None
+        found = vectors.nearest(bot, query, 3, model, None, 256, stamp)
+        assert [chunk for chunk, _ in found] == expected
+        # Half-precision vectors: the similarities are the exact ones to a few thousandths.
+        assert abs(found[0][1] - float(sims.max())) < 0.01
+        assert vectors.cached_bytes() >= index.graph.memory_usage
+        # Full text's candidates beyond the nearest get their own cosine from the index.
+        last = int(exact.ids[int(sims.argmin())])
+        got = vectors.similarities(bot, query, [last, -1], model)
+        assert list(got) == [last] and abs(got[last] - float(sims.min())) < 0.01
+
+
 FRENCH = """# Aide
 
 ## Livraison

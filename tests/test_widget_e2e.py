@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from models import Bot, db
+from tests import llm_server
 from tests.browser import browser_fixture, page_fixture  # noqa: F401  (fixtures)
 
 W = "docent-widget"
@@ -500,7 +501,11 @@ def test_mobile_viewport_is_full_screen(browser: Any, api: str, shop: Any) -> No
 # --- Controls: stop, retry, limits, feedback, copy, new conversation ------------------
 
 
-def test_stop_keeps_the_partial_answer(page: Any, api: str, shop: Any, app: Any) -> None:
+def test_stop_keeps_the_partial_answer(
+    page: Any, api: str, shop: Any, app: Any, monkeypatch: Any
+) -> None:
+    # Slow enough that Stop lands mid-answer even when the browser is slow to click.
+    monkeypatch.setattr(llm_server, "SLOW_SECONDS", 0.6)
     key = shop(model="slow")
     host(page, api, key)
     launcher(page).click()

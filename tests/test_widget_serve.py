@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from widget import BUILD, SOURCE, STAMP, load_bundle
+from widget import BUILD, STAMP, load_bundle, source_digest, source_files
 
 SIZE_BUDGET = 8192  # bytes of `gzip -9` output
 
@@ -69,10 +69,30 @@ def test_served_script_is_under_budget() -> None:
 def test_build_matches_source() -> None:
     match = STAMP.match(BUILD.read_bytes())
     assert match, "widget/docent.js has no source stamp"
-    assert match.group(1).decode() == hashlib.sha256(SOURCE.read_bytes()).hexdigest(), (
-        "widget/docent.js is older than widget/src/docent.js: cd widget && npm ci && npm run build"
+    # The stamp covers every module: name, NUL, bytes, NUL, in name order (build.mjs).
+    digest = hashlib.sha256()
+    for path in sorted((BUILD.parent / "src").glob("*.js")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    assert match.group(1).decode() == digest.hexdigest() == source_digest(), (
+        "widget/docent.js is older than widget/src/: cd widget && npm ci && npm run build"
     )
     assert not load_bundle().stale
+
+
+def test_any_changed_module_makes_the_build_stale(tmp_path: Any, monkeypatch: Any) -> None:
+    import widget
+
+    for path in source_files():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(widget, "SOURCE_DIR", tmp_path)
+    assert not load_bundle().stale
+    for path in sorted(tmp_path.glob("*.js")):
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert load_bundle().stale, path.name
+        path.write_bytes(original)
+    (tmp_path / "extra.js").write_text("export const extra = 1;\n")
+    assert load_bundle().stale
 
 
 @pytest.mark.parametrize(
@@ -90,10 +110,11 @@ def test_build_matches_source() -> None:
     ],
 )
 def test_source_never_builds_html_from_strings(pattern: str) -> None:
-    assert not re.search(pattern, SOURCE.read_text()), pattern
+    for path in source_files():
+        assert not re.search(pattern, path.read_text()), (path.name, pattern)
 
 
 def test_source_defines_one_global_only_if_absent() -> None:
-    source = SOURCE.read_text()
-    assert re.findall(r"win\.(\w+)\s*=", source) == ["Docent"]
-    assert "if (!G) G = win.Docent" in source
+    source = "\n".join(path.read_text() for path in source_files())
+    assert re.findall(r"window\.(\w+)\s*=", source) == ["Docent"]
+    assert "if (!globalApi) globalApi = window.Docent" in source

@@ -15,10 +15,14 @@ from web import Audience
 bp = Audience("widget", __name__, cookieless=True)
 
 HERE = Path(__file__).parent
-# The readable source, and the minified build that /widget.js serves.
-SOURCE = HERE / "src" / "docent.js"
+# The readable source (ES modules, entry main.js), and the bundled, minified build that
+# /widget.js serves, stamped with source_digest() of the modules it was built from.
+SOURCE_DIR = HERE / "src"
 BUILD = HERE / "docent.js"
 STAMP = re.compile(rb"^/\*! Docent widget \| MIT \| src ([0-9a-f]{64}) \*/")
+REBUILD = "cd widget && npm ci && npm run build"
+# Served when there is no build at all: the page keeps working, the console says why.
+UNBUILT = f'console.warn("[docent] the widget is not built: {REBUILD}");\n'.encode()
 # The unversioned URL must pick up upgrades, so it is cached for a day and then
 # revalidated in the background; /widget.js?v=<etag> is cached for a year.
 CACHE_SHORT = "public, max-age=86400, stale-while-revalidate=604800"
@@ -35,20 +39,39 @@ class Bundle:
     stale: bool
 
 
-_cache: dict[tuple[float, float], Bundle] = {}
+_cache: dict[tuple[object, ...], Bundle] = {}
+
+
+def source_files() -> list[Path]:
+    """The widget's source modules, in name order."""
+    return sorted(SOURCE_DIR.glob("*.js"))
+
+
+def source_digest() -> str:
+    """The sha256 of every source module, as build.mjs stamps it: in name order, each
+    module's file name, a NUL byte, its bytes and a NUL byte."""
+    digest = hashlib.sha256()
+    for path in source_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def load_bundle() -> Bundle:
-    """Return the built script, or the source when the build is missing or stale."""
+    """Return the built script; `stale` when it is missing or older than the sources.
+
+    A stale build is still served (with a warning in the log); a missing one is replaced
+    by a one-line script that says so in the browser's console.
+    """
     build_mtime = BUILD.stat().st_mtime if BUILD.exists() else 0.0
-    signature = (SOURCE.stat().st_mtime, build_mtime)
+    signature = (
+        build_mtime,
+        *((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in source_files()),
+    )
     if signature not in _cache:
-        source = SOURCE.read_bytes()
         built = BUILD.read_bytes() if build_mtime else b""
         match = STAMP.match(built)
-        digest = hashlib.sha256(source).hexdigest()
-        fresh = match is not None and match.group(1).decode() == digest
-        body = built if fresh else source
+        fresh = match is not None and match.group(1).decode() == source_digest()
+        body = built or UNBUILT
         _cache.clear()
         _cache[signature] = Bundle(
             body=body,
@@ -65,8 +88,9 @@ def script() -> Response:
     bundle = load_bundle()
     if bundle.stale:
         current_app.logger.warning(
-            "widget/docent.js is missing or older than widget/src/docent.js; serving the "
-            "unminified source. Rebuild with: cd widget && npm ci && npm run build"
+            "widget/docent.js is missing or older than the modules in widget/src/. "
+            "Rebuild with: %s",
+            REBUILD,
         )
     use_gzip = "gzip" in request.accept_encodings
     etag = bundle.tag + ("-gz" if use_gzip else "")

@@ -24,7 +24,7 @@ def demo_key_text() -> str | None:
 
 def api_base() -> str:
     """Return the API origin for the demo: another host name than the page's own."""
-    configured = current_app.config.get("DEMO_API_BASE")
+    configured = current_app.config["DEMO_API_BASE"]
     if configured:
         return str(configured).rstrip("/")
     parts = urlsplit(request.host_url)
@@ -37,7 +37,7 @@ def api_base() -> str:
 def render_demo(template: str, **options: str) -> ResponseReturnValue:
     """Render a demo page under a strict Content Security Policy."""
     parts = urlsplit(request.host_url)
-    if parts.hostname == "127.0.0.1" and not current_app.config.get("DEMO_API_BASE"):
+    if parts.hostname == "127.0.0.1" and not current_app.config["DEMO_API_BASE"]:
         # The page must sit on another origin than the API for origin rules to apply.
         port = f":{parts.port}" if parts.port else ""
         return redirect(f"{parts.scheme}://localhost{port}{request.full_path.rstrip('?')}")

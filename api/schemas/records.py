@@ -1,190 +1,38 @@
-"""JSON Schemas of Docent's API payloads, for the OpenAPI document."""
+"""What an owner reads and manages.
+
+Feedback, transcripts, sessions, usage, documents, questions, curated answers and chats.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-Schema = dict[str, Any]
-REF = "#/components/schemas/"
-
-
-def ref(name: str) -> Schema:
-    return {"$ref": REF + name}
-
-
-def obj(
-    required: dict[str, Any],
-    optional: dict[str, Any] | None = None,
-    extra: bool = False,
-    **more: Any,
-) -> Schema:
-    """An object schema: required and optional properties; closed unless extra."""
-    schema: Schema = {
-        "type": "object",
-        "properties": {**required, **(optional or {})},
-        "required": list(required),
-        "additionalProperties": extra,
-    }
-    return {**schema, **more}
-
-
-def arr(items: Schema) -> Schema:
-    return {"type": "array", "items": items}
-
-
-STR: Schema = {"type": "string"}
-INT: Schema = {"type": "integer", "minimum": 0}
-NUM: Schema = {"type": "number", "minimum": 0}
-BOOL: Schema = {"type": "boolean"}
-TIME: Schema = {"type": "string", "format": "date-time"}
-DAY: Schema = {"type": "string", "format": "date"}
-SID: Schema = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"}
-# Request text: anything but NUL, which the server refuses (PostgreSQL cannot store it).
-TEXT: Schema = {"type": "string", "pattern": "^[^\u0000]*$"}
-# A question: 1–4000 characters with at least one that is not white space.
-QUESTION: Schema = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": 4000,
-    "pattern": "^[^\u0000]*[^\\s\u0000][^\u0000]*$",
-}
-KEY_IN_BODY: Schema = {**TEXT, "description": "Seed-compatible key in the body (/api/v1 only)."}
-NULLABLE_STR: Schema = {"type": ["string", "null"]}
-ANSWERED: Schema = {
-    "type": "boolean",
-    "description": "False when the bot found nothing relevant and gave its fallback, "
-    "or the model declined.",
-}
-NULLABLE_ANSWERED: Schema = {
-    "type": ["boolean", "null"],
-    "description": "Answers: false for a fallback or a refusal; null for questions and "
-    "answers that failed or came before the flag existed.",
-}
-META = obj(
-    {
-        "current_page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1},
-        "has_more": BOOL,
-    }
+from api.schemas.base import (
+    ANSWERED,
+    BOOL,
+    COUNTS,
+    DAY,
+    INT,
+    KEY_IN_BODY,
+    META,
+    NULLABLE_ANSWERED,
+    NULLABLE_STR,
+    NUM,
+    QUESTION,
+    SID,
+    STR,
+    TEXT,
+    TIME,
+    Schema,
+    arr,
+    obj,
+    ref,
 )
-COUNTS = {
-    "requests": INT,
-    "input_tokens": INT,
-    "output_tokens": INT,
-    "total_tokens": INT,
-    "cost": {**NUM, "description": "US dollars."},
-}
+from contract import CHAT_NAME_MAX, FEEDBACK_COMMENT_MAX
 
 SCHEMAS: dict[str, Schema] = {
-    "Error": obj(
-        {
-            "success": {"const": False},
-            "error": obj({"code": {**STR, "examples": ["invalid_request"]}, "message": STR}),
-        }
-    ),
-    "Source": obj({"title": STR, "url": NULLABLE_STR, "snippet": STR, "score": {"type": "number"}}),
-    "Usage": obj(
-        {
-            "input_tokens": INT,
-            "output_tokens": INT,
-            "total_tokens": INT,
-            "cost": {**NUM, "description": "US dollars."},
-        }
-    ),
-    "Turn": obj({"role": {"enum": ["user", "assistant"]}, "content": STR}),
-    "TurnIn": obj(
-        {"role": {"enum": ["user", "assistant"]}, "content": {**TEXT, "maxLength": 16000}}
-    ),
-    "HeadlessChatRequest": obj(
-        {"message": QUESTION},
-        {"sessionId": SID, "session_id": {**SID, "description": "Accepted for sessionId."}},
-        anyOf=[{"required": ["sessionId"]}, {"required": ["session_id"]}],
-    ),
-    "HeadlessChatResponse": obj(
-        {
-            "sessionId": SID,
-            "message_id": STR,
-            "answer": STR,
-            "sources": arr(ref("Source")),
-            "usage": ref("Usage"),
-            "answered": ANSWERED,
-        }
-    ),
-    "DeveloperChatRequest": obj(
-        {},
-        {
-            "message": QUESTION,
-            "question": {**QUESTION, "description": "Accepted for `message`."},
-            "session_id": SID,
-            "stream": BOOL,
-            "history": {
-                **arr(ref("TurnIn")),
-                "maxItems": 100,
-                "description": "Stateless chat: used only when session_id is absent.",
-            },
-            "api_key": KEY_IN_BODY,
-        },
-        oneOf=[{"required": ["message"]}, {"required": ["question"]}],
-    ),
-    "DeveloperChatResponse": obj(
-        {
-            "success": {"const": True},
-            "session_id": SID,
-            "message_id": STR,
-            "answer": STR,
-            "sources": arr(ref("Source")),
-            "usage": ref("Usage"),
-            "answered": ANSWERED,
-        },
-        {"history": {**arr(ref("Turn")), "description": "Present in stateless mode."}},
-    ),
-    "StartEvent": obj({"type": {"const": "start"}, "sessionId": SID, "message_id": STR}),
-    "DeltaEvent": obj({"type": {"const": "delta"}, "content": STR}),
-    "SourcesEvent": obj({"type": {"const": "sources"}, "sources": arr(ref("Source"))}),
-    "EndEvent": obj(
-        {
-            "type": {"const": "end"},
-            "sessionId": SID,
-            "message_id": STR,
-            "usage": ref("Usage"),
-            "answered": ANSWERED,
-        }
-    ),
-    "ErrorEvent": obj(
-        {"type": {"const": "error"}, "error": obj({"code": STR, "message": STR})},
-        {"status": INT, "retry_after": INT},
-    ),
-    "StreamEvent": {
-        "description": "One NDJSON line (or WebSocket frame). A stream is start, delta…, "
-        "sources, end — or error as its last event.",
-        "oneOf": [
-            ref(n) for n in ("StartEvent", "DeltaEvent", "SourcesEvent", "EndEvent", "ErrorEvent")
-        ],
-    },
-    "WidgetConfig": obj(
-        {
-            "title": STR,
-            "accent_color": STR,
-            "position": STR,
-            "welcome_message": STR,
-            "starter_questions": arr(STR),
-            "avatar_url": STR,
-            "bot_name": STR,
-        },
-        {
-            "handoff": {"enum": ["off", "always", "unanswered"]},
-            "lead_form": BOOL,
-            "labels": {
-                "type": "object",
-                "description": "The owner's texts: `send` for every language, `fr.send` for one.",
-                "additionalProperties": STR,
-            },
-        },
-        extra=True,
-    ),
     "Feedback": obj({"rating": {"enum": ["up", "down"]}, "comment": STR}),
     "FeedbackRequest": obj(
-        {"rating": {"enum": ["up", "down"]}}, {"comment": {**TEXT, "maxLength": 2000}}
+        {"rating": {"enum": ["up", "down"]}},
+        {"comment": {**TEXT, "maxLength": FEEDBACK_COMMENT_MAX}},
     ),
     "FeedbackResponse": obj(
         {"success": {"const": True}, "message_id": STR, "feedback": ref("Feedback")}
@@ -357,8 +205,8 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Chat": obj({"chat_id": SID, "chat_name": STR, "created_at": TIME, "last_at": TIME}),
     "ChatList": obj({"chats": arr(ref("Chat"))}),
-    "ChatCreate": obj({}, {"name": {**QUESTION, "maxLength": 300}}),
-    "ChatRename": obj({"chat_name": {**QUESTION, "maxLength": 300}}),
+    "ChatCreate": obj({}, {"name": {**QUESTION, "maxLength": CHAT_NAME_MAX}}),
+    "ChatRename": obj({"chat_name": {**QUESTION, "maxLength": CHAT_NAME_MAX}}),
     "ChatDeleted": obj({"message": STR, "chat_id": SID, "deleted": {"const": True}}),
     "ChatQuestion": obj({"question": QUESTION}),
     "ChatAnswer": obj(

@@ -1,0 +1,49 @@
+"""The declarative base, the Flask-SQLAlchemy handle, column helpers and SQLite's pragmas."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+# Type checkers see the declarative base; at run time models use Flask-SQLAlchemy's
+# db.Model, which is a subclass of it with the same metadata.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC without tzinfo (stored as naive UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    """Return a random 32-character hex identifier."""
+    return uuid.uuid4().hex
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Give SQLite write-ahead logging, a busy timeout and enforced foreign keys."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

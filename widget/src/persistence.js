@@ -1,0 +1,36 @@
+// The transcript the widget keeps in the visitor's browser, per key and target (the
+// storage key): the session id and the last 100 messages, in localStorage. (Whether
+// the panel was open is kept in sessionStorage under the same key, by view.js.)
+// Storage can be full or forbidden; the widget then simply forgets.
+//
+// A transcript is stored under the short names it has always had, whatever the build:
+// build.mjs pins sessionId_, messages_ and the message fields status_, feedback_,
+// answered_ and error_, and gives the fields only drawing needs (node_, bubble_,
+// streaming_) names starting with "_", which are never stored.
+
+export function newSessionId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => (byte | 256).toString(16).slice(1)).join("");
+}
+
+// A new session's transcript.
+export function newTranscript() {
+  return { sessionId_: newSessionId(), messages_: [] };
+}
+
+export function loadTranscript(storageKey) {
+  try {
+    const stored = JSON.parse(localStorage.getItem(storageKey));
+    if (stored && /^[\w.:-]{1,128}$/.test(stored.sessionId_) && Array.isArray(stored.messages_)) {
+      stored.messages_ = stored.messages_.filter((message) => message && typeof message.text == "string");
+      return stored;
+    }
+  } catch (_) {}
+  return newTranscript();
+}
+
+export function saveTranscript(storageKey, transcript) {
+  try {
+    const stored = { sessionId_: transcript.sessionId_, messages_: transcript.messages_.slice(-100) };
+    localStorage.setItem(storageKey, JSON.stringify(stored, (name, value) => (name[0] == "_" ? undefined : value)));
+  } catch (_) {}
+}
