@@ -25,7 +25,7 @@ def owned_source(bot_id: int, source_id: int) -> Source:
 @developer.post("/sources")
 def create_source() -> tuple[Response, int]:
     """Add a site from its sitemap, or by crawling from a URL; its first sync is queued."""
-    body = json_body()
+    body = json_body("SiteSourceRequest")
     caller = writer(body)
     sitemap, url = body.get("sitemap"), body.get("url")
     if sitemap is not None and url is not None:

@@ -150,9 +150,17 @@ def flag(value: Any, name: str) -> bool:
     raise InvalidRequest(f"'{name}' must be true or false.")
 
 
+def properties(schema: dict[str, Any]) -> set[str]:
+    """Return the property names a schema defines, in any of its oneOf alternatives too."""
+    names = set(schema.get("properties", {}))
+    for alternative in schema.get("oneOf", []):
+        names |= set(alternative.get("properties", {}))
+    return names
+
+
 def refuse_unknown(body: dict[str, Any], schemas: tuple[str, ...]) -> None:
     """Raise 400 for a property none of the OpenAPI schemas defines (they are closed)."""
-    known = {name for schema in schemas for name in SCHEMAS[schema]["properties"]}
+    known = {name for schema in schemas for name in properties(SCHEMAS[schema])}
     unknown = sorted(set(body) - known)
     if "api_key" in unknown:
         raise InvalidApiKey("A key in the JSON body is accepted only on /api/v1 routes.")

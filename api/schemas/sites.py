@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas.base import INT, SID, STR, TIME, Schema, arr, obj, ref
+from api.schemas.base import INT, KEY_IN_BODY, SID, STR, TIME, Schema, arr, obj, ref
 
 NULL_STR: Schema = {"type": ["string", "null"]}
 COUNTS = ("added", "updated", "unchanged", "removed", "failed", "skipped")
@@ -27,8 +27,11 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "SiteSourceRequest": {
         "oneOf": [
-            obj({"sitemap": {**STR, "format": "uri"}}),
-            obj({"url": {**STR, "format": "uri"}, "crawl": {"const": True}}),
+            obj({"sitemap": {**STR, "format": "uri"}}, {"api_key": KEY_IN_BODY}),
+            obj(
+                {"url": {**STR, "format": "uri"}, "crawl": {"const": True}},
+                {"api_key": KEY_IN_BODY},
+            ),
         ]
     },
     "SiteSourceReply": obj({"success": {"const": True}, "source": ref("SiteSource")}),
