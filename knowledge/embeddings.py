@@ -36,6 +36,7 @@ def local_model() -> Any:
 @cache
 def _unpadded_tokenizer() -> Any:
     """Return a copy of the model's tokenizer that does not pad a batch to its longest text."""
+    # Loaded with the model it copies (WordLlama's dependency), not with every process.
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_str(local_model().tokenizer.to_str())

@@ -94,6 +94,7 @@ def _load(
 
 def _build(index: _Index) -> None:
     """Build the HNSW graph for index, then let it replace the matrix."""
+    # usearch loads only when a bot is large enough for a graph, not with every process.
     from usearch.index import Index
 
     matrix = index.matrix
