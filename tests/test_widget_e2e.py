@@ -198,6 +198,20 @@ def test_open_send_and_see_streamed_answer_with_sources(page: Any, api: str, sho
     assert not log["errors"]
 
 
+def test_message_limit_is_the_servers(page: Any, api: str, shop: Any, monkeypatch: Any) -> None:
+    """The widget's input and Docent.send() cut a message at /v1/widget/config's limit."""
+    from api import widget_config
+
+    monkeypatch.setattr(widget_config, "MESSAGE_MAX", 40)
+    host(page, api, shop())
+    launcher(page).click()
+    assert page.locator(f"{W} textarea").get_attribute("maxlength") == "40"
+    page.evaluate("Docent.send('Shipping? ' + 'x'.repeat(100))")
+    wait_answer(page)
+    sent = page.locator(f"{W} .m.u .b").last.inner_text()
+    assert sent == "Shipping? " + "x" * 30
+
+
 def test_transcript_survives_reload_and_navigation(page: Any, api: str, shop: Any) -> None:
     key = shop()
     host(page, api, key)

@@ -3,8 +3,8 @@
 // window.Docent calls (calls made before the view is mounted wait in a queue).
 import { ask, startOver } from "./conversation.js";
 import { guard } from "./guard.js";
-import { emit, hooks, on, queued, transcript } from "./state.js";
-import { busy, closePanel, input, isOpen, log, MESSAGE_LIMIT, openPanel, redraw, root } from "./view.js";
+import { config, emit, hooks, on, queued, transcript } from "./state.js";
+import { busy, closePanel, input, isOpen, log, openPanel, redraw, root } from "./view.js";
 
 export const API_METHODS = ["open", "close", "toggle", "send", "reset"];
 
@@ -16,7 +16,7 @@ Object.assign(hooks, {
   },
   send(text) {
     openPanel();
-    text = String(text == null ? "" : text).trim().slice(0, MESSAGE_LIMIT);
+    text = String(text == null ? "" : text).trim().slice(0, config.message_max);
     if (!text || busy) return;
     transcript.messages_.push({ role: "user", text });
     redraw();

@@ -9,7 +9,6 @@ import { drawMessage } from "./messages.js";
 import { createShell } from "./shell.js";
 import { attributes, config, configure, emit, hooks, labels, ready, storageKey, transcript } from "./state.js";
 
-export const MESSAGE_LIMIT = 4000;
 // isOpen and busy start falsy (undefined): nothing open, nothing streaming. busy is the
 // streaming answer's AbortController (Stop aborts it).
 export let root, log, input, isOpen, busy;
@@ -82,7 +81,7 @@ function buildPanel() {
         },
         [
           (input = element("textarea", {
-            rows: 1, maxlength: MESSAGE_LIMIT, placeholder: config.placeholder || labels.ask, "aria-label": labels.input,
+            rows: 1, maxlength: config.message_max, placeholder: config.placeholder || labels.ask, "aria-label": labels.input,
             keydown: (event) => {
               if (event.key == "Enter" && !event.shiftKey && !event.isComposing) {
                 event.preventDefault();
