@@ -122,6 +122,10 @@ SCHEMAS: dict[str, Schema] = {
         {
             "handoff": {"enum": ["off", "always", "unanswered"]},
             "lead_form": BOOL,
+            "message_max": {
+                **INT,
+                "description": "The longest message a visitor may send, in characters.",
+            },
             "labels": {
                 "type": "object",
                 "description": "The owner's texts: `send` for every language, `fr.send` for one.",
