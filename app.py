@@ -28,6 +28,7 @@ from extensions import csrf, limiter, login_manager, migrate, sock
 from knowledge import ingest_tasks, sources  # noqa: F401
 from models import db
 from services import leads, retention, webhook_delivery  # noqa: F401
+from tasks.worker import worker_command
 from widget import demo
 
 
@@ -105,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     tasks.queue.init_app(app)
+    app.cli.add_command(worker_command)
     logs.init_app(app)
 
     api.errors.register(app)

@@ -13,16 +13,13 @@ import logging
 import threading
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from sqlalchemy import and_, delete, or_, select, update
 
 from models import Task, db, utcnow
 from tasks.registry import Spec, handlers, periodic
-
-if TYPE_CHECKING:  # for the annotation only: tasks.queue imports this module
-    from tasks.queue import AppQueue
 
 log = logging.getLogger("docent.tasks")
 ACTIVE = ("queued", "running")
@@ -57,15 +54,23 @@ def enqueue(
     return task
 
 
-def queue_of(app: Flask) -> AppQueue:
-    """Return the app's queue (tasks.queue attaches it)."""
-    return app.extensions["docent_queue"]  # type: ignore[no-any-return]
+class Sender(Protocol):
+    """What the ledger needs of the app's queue (tasks.queue.AppQueue)."""
+
+    def send(self, task_id: int, delay: float = 0.0) -> None: ...
+
+    def join(self, timeout: float | None = None) -> bool: ...
+
+
+def _queue() -> Sender:
+    """Return the current app's queue (tasks.queue attaches it)."""
+    return current_app.extensions["docent_queue"]  # type: ignore[no-any-return]
 
 
 def send(task_id: int, delay: float = 0.0) -> None:
     """Put a task's id on the queue; if the queue is down, recover() sends it later."""
     try:
-        queue_of(current_app).send(task_id, delay)
+        _queue().send(task_id, delay)
     except Exception:  # noqa: BLE001 - the row stays queued and is recovered
         log.warning("task %s could not be queued now; it will be sent again", task_id)
 
@@ -201,7 +206,7 @@ def wait_idle(timeout: float | None = None) -> bool:
         busy = db.session.scalar(select(Task.id).where(Task.status.in_(ACTIVE)).limit(1))
         db.session.rollback()
         if busy is None:
-            return queue_of(current_app).join(
+            return _queue().join(
                 None if deadline is None else max(0.0, deadline - time.monotonic())
             )
         if deadline is not None and time.monotonic() >= deadline:

@@ -12,9 +12,7 @@ from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from tasks import ledger
-from tasks.ledger import queue_of
 from tasks.registry import Periodic, periodics
-from tasks.worker import worker_command
 
 __all__ = ["AppQueue", "TaskQueue", "queue", "queue_of", "queue_url"]
 
@@ -144,13 +142,17 @@ class AppQueue:
         return True
 
 
+def queue_of(app: Flask) -> AppQueue:
+    """Return the app's queue (TaskQueue.init_app attaches it)."""
+    return app.extensions["docent_queue"]  # type: ignore[no-any-return]
+
+
 class TaskQueue:
-    """Flask extension: gives each app its queue and the `flask worker` command."""
+    """Flask extension: gives each app its queue (app.py adds the `flask worker` command)."""
 
     def init_app(self, app: Flask) -> None:
         """Attach the queue; nothing connects until the first task or the worker."""
         app.extensions["docent_queue"] = AppQueue(app)
-        app.cli.add_command(worker_command)
 
 
 queue = TaskQueue()

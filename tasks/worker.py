@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 import logs
 from tasks import ledger
-from tasks.ledger import queue_of
+from tasks.queue import queue_of
 
 ALIVE = "worker.alive"  # touched every 15 s; compose's health check reads its age
 
