@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 
-from engine.providers import Item
-from engine.tokens import count_messages, count_tokens
+from engine.providers import Item, stream_text
 from knowledge.retrieval import Passage
 from models import Document, db
 
@@ -56,14 +54,4 @@ def promote(bot_id: int, passages: list[Passage]) -> Passage | None:
 
 def stream_curated(messages: list[dict[str, str]], answer: str) -> Generator[Item, None, None]:
     """Answer offline with a curated answer's text, cited as the first source."""
-    text = f"{answer.strip()} [1]"
-    for piece in re.findall(r"\S+\s*", text):
-        yield "delta", piece
-    yield (
-        "usage",
-        {
-            "input_tokens": count_messages(messages),
-            "output_tokens": count_tokens(text),
-            "model": "offline",
-        },
-    )
+    return stream_text(messages, f"{answer.strip()} [1]")

@@ -110,13 +110,18 @@ def stream_offline(
 ) -> Generator[Item, None, None]:
     """Compose an extractive answer from the best sentences of the passages."""
     answer = compose(question, passages) or (fallback.strip() or NOTHING_FOUND)
-    for piece in re.findall(r"\S+\s*", answer):
+    yield from stream_text(messages, answer)
+
+
+def stream_text(messages: list[dict[str, str]], text: str) -> Generator[Item, None, None]:
+    """Stream a text written without a model, word by word, then its token counts."""
+    for piece in re.findall(r"\S+\s*", text):
         yield "delta", piece
     yield (
         "usage",
         {
             "input_tokens": count_messages(messages),
-            "output_tokens": count_tokens(answer),
+            "output_tokens": count_tokens(text),
             "model": "offline",
         },
     )
