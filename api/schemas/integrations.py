@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas.base import BOOL, INT, KEY_IN_BODY, SID, STR, TIME, Schema, arr, obj, ref
+from api.schemas.base import BOOL, INT, KEY_IN_BODY, SID, STR, TEXT, TIME, Schema, arr, obj, ref
 
 EVENT_NAMES = [
     "conversation.created",
@@ -54,12 +54,12 @@ SCHEMAS: dict[str, Schema] = {
     "ModelList": obj({"object": {"const": "list"}, "data": arr(ref("Model"))}),
     "ChatCompletionRequest": obj(
         {
-            "model": {**STR, "description": "bot-<id>, as GET /v1/models lists it."},
+            "model": {**TEXT, "description": "bot-<id>, as GET /v1/models lists it."},
             "messages": {
                 **arr(
                     obj(
                         {"role": {"enum": ["system", "developer", "user", "assistant", "tool"]}},
-                        {"content": {"oneOf": [STR, arr({"type": "object"}), {"type": "null"}]}},
+                        {"content": {"oneOf": [TEXT, arr({"type": "object"}), {"type": "null"}]}},
                         extra=True,
                     )
                 ),

@@ -190,6 +190,7 @@ SCHEMAS: dict[str, Schema] = {
         {
             "url": {
                 "type": ["string", "null"],
+                "pattern": "^[^\u0000]*$",
                 "maxLength": 2000,
                 "description": "An http(s) page the answer cites; omitted or null for none.",
             },

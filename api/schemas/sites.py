@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas.base import INT, KEY_IN_BODY, SID, STR, TIME, Schema, arr, obj, ref
+from api.schemas.base import INT, KEY_IN_BODY, SID, STR, TEXT, TIME, Schema, arr, obj, ref
 
 NULL_STR: Schema = {"type": ["string", "null"]}
 COUNTS = ("added", "updated", "unchanged", "removed", "failed", "skipped")
@@ -37,8 +37,8 @@ SCHEMAS: dict[str, Schema] = {
     "SiteSourceReply": obj({"success": {"const": True}, "source": ref("SiteSource")}),
     "SiteSourceList": obj({"success": {"const": True}, "sources": arr(ref("SiteSource"))}),
     "LeadRequest": obj(
-        {"sessionId": SID, "kind": {"enum": ["lead", "handoff"]}, "email": STR},
-        {"name": STR, "message": STR},
+        {"sessionId": SID, "kind": {"enum": ["lead", "handoff"]}, "email": TEXT},
+        {"name": TEXT, "message": TEXT},
     ),
     "Lead": obj(
         {
