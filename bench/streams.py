@@ -158,6 +158,15 @@ class Result:
     ended: bool = False
     error: str = ""
 
+    def count(self, kind: str, began: float) -> None:
+        """Count a delta (timing the first) or note the end; errors are the caller's."""
+        if kind == "delta":
+            if self.first is None:
+                self.first = time.perf_counter() - began
+            self.tokens += 1
+        elif kind == "end":
+            self.ended = True
+
 
 def request_for(server: Server, wire: str) -> tuple[str, dict[str, object]]:
     sid = f"bench-{uuid.uuid4().hex[:20]}"
@@ -209,13 +218,8 @@ async def http_stream(server: Server, wire: str, result: Result, began: float) -
         sse = wire == "sse"
         async for line in reader:
             kind = classify(line, sse)
-            if kind == "delta":
-                if result.first is None:
-                    result.first = time.perf_counter() - began
-                result.tokens += 1
-            elif kind == "end":
-                result.ended = True
-            elif kind == "error":
+            result.count(kind, began)
+            if kind == "error":
                 # An SSE error's message is on the `data:` line after `event: error`.
                 result.error = error_text(await reader.readline() if sse else line)
     finally:
@@ -263,13 +267,8 @@ async def ws_stream(server: Server, result: Result, began: float) -> None:
                 writer.write(ws_frame(10, payload))
                 continue
             kind = classify(payload, False)
-            if kind == "delta":
-                if result.first is None:
-                    result.first = time.perf_counter() - began
-                result.tokens += 1
-            elif kind == "end":
-                result.ended = True
-            elif kind == "error":
+            result.count(kind, began)
+            if kind == "error":
                 result.error = error_text(payload)
         writer.write(ws_frame(8, struct.pack("!H", 1000)))
         await writer.drain()
