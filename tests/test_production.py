@@ -150,6 +150,9 @@ def servers(llm, tmp_path_factory):
         "DOCENT_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "WEB_CONCURRENCY": "1",
         "GUNICORN_THREADS": "8",
+        # Teardown's quick shutdown waits this long for a worker with an open stream
+        # before killing it; it must be shorter than kill()'s 30 s wait.
+        "GUNICORN_GRACEFUL_TIMEOUT": "10",
     }
     # The servers read the tables at start: build them now, as the `app` fixture would.
     schema = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": PG_URL})
