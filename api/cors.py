@@ -17,6 +17,12 @@ from services.keys import any_key_allows, find_key
 from services.origins import origin_allowed
 
 ALLOW_HEADERS = "Authorization, Content-Type, X-Api-Key, X-Widget-Api-Key"
+# How long a browser may reuse a preflight's answer: two hours, Chromium's ceiling
+# (Firefox allows a day), so a widget's visitor pays for the preflight of
+# GET /v1/widget/config once per visit rather than on every page. A cached preflight
+# grants nothing by itself: every actual response still echoes the origin only if the
+# request's key allows it.
+PREFLIGHT_MAX_AGE = "7200"
 
 
 def _key_allows(origin: str) -> bool:
@@ -47,7 +53,7 @@ def preflight() -> Response | None:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
-        response.headers["Access-Control-Max-Age"] = "600"
+        response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
     response.vary.add("Origin")
     return response
 

@@ -26,6 +26,29 @@ def test_script_headers(client: Any) -> None:
     assert response.data == load_bundle().body
 
 
+def test_widget_config_preflight_is_kept_two_hours(
+    client: Any, make_bot: Any, make_key: Any
+) -> None:
+    """Repeat page loads skip the preflight of GET /v1/widget/config (Chromium keeps a
+    preflight at most two hours); an origin no key allows gets nothing to keep."""
+    make_key(make_bot(), "public", origins=["https://shop.example"])
+    asked = {
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    response = client.options(
+        "/v1/widget/config", headers={"Origin": "https://shop.example", **asked}
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert response.headers["Access-Control-Max-Age"] == "7200"
+    refused = client.options(
+        "/v1/widget/config", headers={"Origin": "https://evil.example", **asked}
+    )
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    assert "Access-Control-Max-Age" not in refused.headers
+
+
 def test_script_revalidates_with_304(client: Any) -> None:
     etag = client.get("/widget.js").headers["ETag"]
     response = client.get("/widget.js", headers={"If-None-Match": etag})
