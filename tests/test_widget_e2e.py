@@ -125,9 +125,15 @@ def host(
 
 
 def launcher(page: Any) -> Any:
-    button = page.locator(f"{W} .ln")
+    """The launcher, once the bot's settings are applied (it is aria-busy until then)."""
+    button = page.locator(f"{W} .ln[aria-busy=false]")
     button.wait_for()
-    return button
+    return page.locator(f"{W} .ln")
+
+
+def transcript_key(key: str, target: str = "") -> str:
+    """Where the widget keeps the transcript for a key and data-target."""
+    return f"docent:{key}:{target}"
 
 
 def ask(page: Any, text: str) -> None:
@@ -218,7 +224,7 @@ def test_transcript_survives_reload_and_navigation(page: Any, api: str, shop: An
     launcher(page).click()
     ask(page, "What is the refund policy?")
     wait_answer(page)
-    stored = page.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0]))")
+    stored = page.evaluate(f"JSON.parse(localStorage.getItem('{transcript_key(key)}'))")
     assert re.fullmatch(r"[0-9a-f]{32}", stored["sid"])
     assert [m["role"] for m in stored["msgs"]] == ["user", "assistant"]
 
@@ -250,10 +256,13 @@ def test_history_comes_from_the_server(page: Any, api: str, shop: Any) -> None:
     ask(page, "Shipping?")
     wait_answer(page)
     # Tamper with the local copy: the server's transcript wins on the next visit.
-    page.evaluate("""() => {
-      const k = Object.keys(localStorage)[0], s = JSON.parse(localStorage.getItem(k));
+    page.evaluate(
+        """k => {
+      const s = JSON.parse(localStorage.getItem(k));
       s.msgs[1].text = 'tampered'; localStorage.setItem(k, JSON.stringify(s));
-    }""")
+    }""",
+        transcript_key(key),
+    )
     page.reload()
     page.wait_for_function("""() => document.querySelector('docent-widget')?.shadowRoot
       .querySelector('.m.a:last-child .b')?.textContent.startsWith('Docent answers')""")
@@ -607,7 +616,7 @@ def test_feedback_copy_and_new_conversation(browser: Any, api: str, shop: Any) -
             answer.locator("button[aria-label='Not helpful']").get_attribute("aria-pressed")
             == "false"
         )
-        sid = tab.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).sid")
+        sid = tab.evaluate(f"JSON.parse(localStorage.getItem('{transcript_key(key)}')).sid")
         history = tab.evaluate(f"""fetch('{api}/v1/sessions/{sid}/messages',
             {{headers: {{Authorization: 'Bearer {key}'}}}}).then(r => r.json())""")
         assert history["messages"][1]["feedback"]["rating"] == "up"
@@ -618,7 +627,7 @@ def test_feedback_copy_and_new_conversation(browser: Any, api: str, shop: Any) -
 
         tab.locator(f"{W} button[aria-label='New conversation']").click()
         assert tab.locator(f"{W} .m.u").count() == 0
-        new_sid = tab.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).sid")
+        new_sid = tab.evaluate(f"JSON.parse(localStorage.getItem('{transcript_key(key)}')).sid")
         assert new_sid != sid
         assert tab.locator(f"{W} .q button").count() == 0  # the test bot has no starters
     finally:
@@ -655,6 +664,58 @@ def test_dashboard_settings_and_data_attribute_overrides(page: Any, api: str, sh
     wait_answer(page)
     assert page.locator(f"{W} .m.u .b").inner_text() == "Two"
     assert page.locator(f"{W} .q").count() == 0
+
+
+def background(locator: Any) -> str:
+    return locator.evaluate("el => getComputedStyle(el).backgroundColor")
+
+
+def test_launcher_is_drawn_before_the_settings_arrive(page: Any, api: str, shop: Any) -> None:
+    """The launcher is drawn at once: on a first visit with the defaults, then with the
+    settings this browser last received; the bot's settings apply when they arrive, and
+    a click meanwhile waits for them."""
+    key = shop(
+        widget={"accent_color": "#00a86b", "position": "left", "labels": {"open": "Chat with us"}}
+    )
+    held: list[Any] = []
+    page.route(api + "/v1/widget/config", lambda route: held.append(route))
+    log = watch(page)
+    host(page, api, key)
+    button = page.locator(f"{W} .ln")
+    button.wait_for()
+    while not held:
+        page.wait_for_timeout(10)
+    right = page.viewport_size["width"] - 20 - 56
+    assert button.get_attribute("aria-busy") == "true"
+    assert button.get_attribute("aria-label") == "Open chat"
+    assert background(button) == "rgb(79, 70, 229)"  # the default accent, #4f46e5
+    assert button.bounding_box()["x"] == right
+    button.click()  # waits for the settings
+    page.wait_for_timeout(100)
+    assert page.locator(f"{W} .p").count() == 0
+    assert page.evaluate("Docent.widgets.length") == 1
+
+    held.pop().continue_()
+    launcher(page)
+    assert background(button) == "rgb(0, 168, 107)"
+    assert button.bounding_box()["x"] == 20
+    page.locator(f"{W} .p").wait_for()  # the click, once the settings came
+    assert button.get_attribute("aria-label") == "Close chat"
+    button.click()
+
+    # The next page draws the launcher with the settings this one received, before its own.
+    host(page, api, key)
+    button.wait_for()
+    while not held:
+        page.wait_for_timeout(10)
+    assert button.get_attribute("aria-busy") == "true"
+    assert button.get_attribute("aria-label") == "Chat with us"
+    assert background(button) == "rgb(0, 168, 107)"
+    assert button.bounding_box()["x"] == 20
+    held.pop().continue_()
+    launcher(page)
+    assert button.bounding_box()["x"] == 20
+    assert not log["errors"]
 
 
 def test_javascript_api_and_events(page: Any, api: str, shop: Any) -> None:
@@ -719,7 +780,15 @@ def test_several_widgets_on_one_page(page: Any, api: str, shop: Any) -> None:
       w => w.shadowRoot.querySelector('.m.a .x'))""")
     assert floating.locator(".m.a .b").last.inner_text() == "to sales"
     assert "Docent answers" in inline.locator(".m.a .b").last.inner_text()
-    assert len(page.evaluate("Object.keys(localStorage)")) == 2
+    # A transcript per widget, and each bot's settings kept for the next page.
+    assert sorted(page.evaluate("Object.keys(localStorage)")) == sorted(
+        [
+            transcript_key(first),
+            transcript_key(second, "#help"),
+            f"docent:{first}",
+            f"docent:{second}",
+        ]
+    )
 
 
 def test_right_to_left_and_dark_mode(browser: Any, api: str, shop: Any) -> None:
@@ -747,7 +816,7 @@ def test_right_to_left_and_dark_mode(browser: Any, api: str, shop: Any) -> None:
         context.close()
 
 
-def test_disallowed_origin_renders_nothing_and_throws_nothing(
+def test_disallowed_origin_leaves_nothing_and_throws_nothing(
     page: Any, api: str, shop: Any
 ) -> None:
     key = shop(origins=["https://elsewhere.example"])
@@ -755,6 +824,7 @@ def test_disallowed_origin_renders_nothing_and_throws_nothing(
     host(page, api, key)
     page.wait_for_function("() => performance.getEntriesByType('resource').length >= 1")
     page.wait_for_timeout(500)
+    # The launcher drawn while the settings were asked for is gone with their refusal.
     assert page.locator(W).count() == 0
     assert not log["errors"]
     assert any(line.startswith("[docent]") for line in log["console"])

@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 # /widget.js serves, stamped with source_digest() of the modules it was built from.
 SOURCE_DIR = HERE / "src"
 BUILD = HERE / "docent.js"
-STAMP = re.compile(rb"^/\*! Docent widget \| MIT \| src ([0-9a-f]{64}) \*/")
+STAMP = re.compile(rb"^/\*! Docent widget \| MIT \| src ([0-9a-f]{16}) \*/")
 REBUILD = "cd widget && npm ci && npm run build"
 # Served when there is no build at all: the page keeps working, the console says why.
 UNBUILT = f'console.warn("[docent] the widget is not built: {REBUILD}");\n'.encode()
@@ -48,12 +48,13 @@ def source_files() -> list[Path]:
 
 
 def source_digest() -> str:
-    """The sha256 of every source module, as build.mjs stamps it: in name order, each
-    module's file name, a NUL byte, its bytes and a NUL byte."""
+    """The sha256 of every source module, as build.mjs stamps it (its first 16 hex
+    digits): in name order, each module's file name, a NUL byte, its bytes and a NUL
+    byte."""
     digest = hashlib.sha256()
     for path in source_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return digest.hexdigest()[:16]
 
 
 def load_bundle() -> Bundle:

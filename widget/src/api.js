@@ -40,3 +40,5 @@ API_METHODS.forEach((name) => {
     else hooks[name](argument);
   });
 });
+// The launcher's click, drawn before the settings arrive, waits in the queue like the API's.
+hooks.launcher_ = api.toggle;

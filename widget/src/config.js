@@ -11,22 +11,20 @@ export const ENGLISH_LABELS = {
   email: "Email", sent: "Thanks! We will get back to you.",
 };
 
-// data-* attribute (camelCased by dataset) -> the setting it overrides.
-const ATTRIBUTE_SETTINGS = {
-  title: "title", position: "position", placeholder: "placeholder", mode: "mode", target: "target",
-  dir: "dir", theme: "theme", accentColor: "accent_color", welcomeMessage: "welcome_message",
-  starterQuestions: "starter_questions", avatar: "avatar_url", avatarUrl: "avatar_url",
-};
+// data-* attributes (camelCased by dataset) that override the setting of the same name
+// in snake_case; data-avatar is short for data-avatar-url.
+const ATTRIBUTE_SETTINGS =
+  "title position placeholder mode target dir theme accentColor welcomeMessage starterQuestions avatar avatarUrl".split(" ");
 
 const DEFAULT_ACCENT = "#4f46e5";
 
 // Labels: English, the language's file, the owner's ("send" or "fr.send"), then data-labels.
 export function readConfig(server, attributes, language, translations) {
-  const config = Object.assign({}, server), ownerLabels = server.labels || {};
+  const config = Object.assign({}, server), ownerLabels = config.labels || {};
   let pageLabels = {};
-  for (const name in ATTRIBUTE_SETTINGS) {
-    if (attributes[name] != null) config[ATTRIBUTE_SETTINGS[name]] = attributes[name];
-  }
+  ATTRIBUTE_SETTINGS.forEach((name) => {
+    if (attributes[name] != null) config[name == "avatar" ? "avatar_url" : name.replace(/[A-Z]/g, "_$&").toLowerCase()] = attributes[name];
+  });
   try {
     pageLabels = JSON.parse(attributes.labels || "{}");
   } catch (_) {}
@@ -51,7 +49,7 @@ function hexColor(value) {
 export function textColorOn(hex) {
   const luminance = [1, 3, 5].reduce((sum, at, channel) => {
     let value = parseInt(hex.substr(at, 2), 16) / 255;
-    value = value <= 0.04045 ? value / 12.92 : Math.pow((value + 0.055) / 1.055, 2.4);
+    value = value <= 0.04045 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
     return sum + value * [0.2126, 0.7152, 0.0722][channel];
   }, 0);
   return (luminance + 0.05) * (luminance + 0.05) > 0.0525 ? "#000" : "#fff";

@@ -22,11 +22,11 @@ const script = document.currentScript || document.querySelector('script[data-key
 let globalApi = window.Docent;
 if (!globalApi) globalApi = window.Docent = createGlobalApi();
 else if (!globalApi.widgets) {
-  warn("window.Docent is taken; the widget runs without its API");
+  warn("window.Docent is taken: no API");
   globalApi = createGlobalApi();
 }
 try {
-  if (!script || !window.fetch || !document.head.attachShadow) warn("this browser cannot run the widget");
+  if (!script || !window.fetch || !document.head.attachShadow) warn("unsupported browser");
   else startWidget(script, globalApi);
 } catch (error) {
   warn("could not start", error);

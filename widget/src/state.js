@@ -56,7 +56,7 @@ export function emit(event, detail) {
     try {
       handler(detail);
     } catch (error) {
-      warn("a handler for '" + event + "' threw", error);
+      warn(event + " handler threw", error);
     }
   });
 }

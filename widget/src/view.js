@@ -6,38 +6,59 @@ import { openLeadForm, sendButton } from "./forms.js";
 import { warn } from "./guard.js";
 import { safeUrl } from "./markdown.js";
 import { drawMessage } from "./messages.js";
-import { createShell } from "./shell.js";
+import { createShell, paintShell } from "./shell.js";
 import { attributes, config, configure, emit, hooks, labels, ready, storageKey, transcript } from "./state.js";
 
 // isOpen and busy start falsy (undefined): nothing open, nothing streaming. busy is the
-// streaming answer's AbortController (Stop aborts it).
+// streaming answer's AbortController (Stop aborts it). root (the shadow root) is set
+// once the bot's settings are applied: until then window.Docent's calls wait.
 export let root, log, input, isOpen, busy;
 let isInline, wrapper, launcher, panel, handoffBar, liveRegion, submitButton;
 
-// The shell in the body (or data-target inline), then the launcher (or the panel inline).
+// The shell in the body (or data-target inline) and the launcher, drawn at once with the
+// settings at hand; then again with the bot's and the language's strings (`translations`
+// given): the panel inline, the panel left open on the previous page, the calls that
+// waited. Until then the launcher is aria-busy, and a click on it waits in the queue too
+// (api.js's launcher_).
 export function mount(server, language, translations) {
-  configure(readConfig(server || {}, attributes, language, translations));
+  configure(readConfig(server, attributes, language, translations));
   isInline = config.mode == "inline";
-  const target = isInline ? document.querySelector(config.target) : document.body;
-  if (!target) return warn("no element matches data-target " + config.target);
-  wrapper = createShell(target, config, isInline, language, (event) => {
-    if (event.key == "Escape") closePanel();
-  });
+  if (!wrapper) {
+    if (isInline && !translations) return;
+    const target = isInline ? document.querySelector(config.target) : document.body;
+    if (!target) return warn("no element matches data-target " + config.target);
+    wrapper = createShell(target, config, isInline, language, (event) => {
+      if (event.key == "Escape") closePanel();
+    });
+    if (!isInline) {
+      launcher = wrapper.appendChild(
+        element(
+          "button",
+          { class: "ln", type: "button", "aria-expanded": "false", "aria-controls": "dp", click: hooks.launcher_ },
+          icon("chat"),
+        ),
+      );
+    }
+  }
+  paintShell(wrapper, config, isInline);
+  if (launcher) {
+    launcher.setAttribute("aria-label", labels.open);
+    launcher.setAttribute("aria-busy", !translations);
+  }
+  if (!translations) return;
   root = wrapper.parentNode;
   if (isInline) buildPanel();
   else {
-    launcher = wrapper.appendChild(
-      element(
-        "button",
-        { class: "ln", type: "button", "aria-label": labels.open, "aria-expanded": "false", "aria-controls": "dp", click: hooks.toggle },
-        icon("chat"),
-      ),
-    );
     try {
       if (sessionStorage.getItem(storageKey)) openPanel(1);
     } catch (_) {}
   }
   ready();
+}
+
+// The settings could not be had: the widget leaves the page.
+export function unmount() {
+  if (wrapper) wrapper.parentNode.host.remove();
 }
 
 export function openPanel(quiet) {

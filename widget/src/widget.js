@@ -11,31 +11,40 @@
 //   view.js          the launcher, the panel, the log, the hand-off bar, announcements
 //   conversation.js  one streamed answer, Retry, starting over, the server's transcript
 //   api.js           the actions, window.Docent's calls for this widget
-//   widget.js        start-up
+//   widget.js        start-up: the launcher at once, then the bot's settings
 //   main.js          window.Docent, then a widget for the script tag
 import { api } from "./api.js";
 import { guard, warn } from "./guard.js";
 import { loadTranslations, pickLanguage } from "./language.js";
+import { store, stored } from "./persistence.js";
 import { attributes, request, setContext } from "./state.js";
-import { mount } from "./view.js";
+import { mount, unmount } from "./view.js";
 
-// The tag's context and this widget in window.Docent; then the bot's settings and the
-// language's strings; then the view, once the page is ready.
+// The tag's context and this widget in window.Docent; then, first, the request for the
+// bot's settings. Once the page is ready the launcher is drawn at once, with the settings
+// this browser last received for the key (else the tag's and the defaults); when the
+// bot's settings and the language's strings arrive they are applied, kept for the next
+// page, and the widget is ready. If they cannot be had, the widget goes.
 export function startWidget(script, globalApi) {
   const base = setContext(script);
   globalApi.widgets.push(api);
-  if (!attributes.key) return warn("the script tag needs data-key");
-  const language = pickLanguage(attributes);
+  if (!attributes.key) return warn("no data-key");
   const settings = request("/v1/widget/config").then((response) => response.json());
-  Promise.all([settings, loadTranslations(base, language)]).then(
-    (loaded) => {
-      const show = guard(() => mount(loaded[0], language, loaded[1]));
-      if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", show);
-      else show();
-    },
+  const language = pickLanguage(attributes), settingsKey = "docent:" + attributes.key;
+  // The body exists once the page is parsed (page is false when it already is).
+  const page = document.readyState == "loading" && new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
+  let failed;
+  Promise.all([page]).then(guard(() => failed || mount(stored(settingsKey), language)));
+  Promise.all([settings, loadTranslations(base, language), page]).then(
+    guard((loaded) => {
+      store(settingsKey, loaded[0]);
+      mount(loaded[0], language, loaded[1]);
+    }),
     (error) => {
+      failed = 1;
+      unmount();
       // A refused origin looks like a network error: CORS hides the 403 from us.
-      warn("not started: " + (error.status_ ? error.message : base + " is unreachable or does not allow this page's origin"));
+      warn("not started: " + (error.status_ ? error.message : base + " is unreachable or refuses this origin"));
     },
   );
 }
