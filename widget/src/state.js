@@ -11,8 +11,10 @@ import { createClient } from "./transport.js";
 export let attributes, storageKey, request, config, labels, transcript;
 
 // The calls up the module graph: the actions by their public names (open, close,
-// toggle, send, reset; api.js sets them), announce_ (view.js), retry_ and sync_
-// (conversation.js). window.Docent's calls made before the view is mounted wait in queued.
+// toggle, send, reset; api.js sets them, and launcher_, the launcher's click, which
+// queues like window.Docent's), announce_ (view.js), retry_ and sync_
+// (conversation.js). window.Docent's calls made before the bot's settings are applied
+// wait in queued.
 export const hooks = {}, queued = [];
 const handlers = {};
 
