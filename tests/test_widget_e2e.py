@@ -830,6 +830,38 @@ def test_disallowed_origin_leaves_nothing_and_throws_nothing(
     assert any(line.startswith("[docent]") for line in log["console"])
 
 
+def test_script_in_the_head_waits_for_the_body(page: Any, api: str, shop: Any) -> None:
+    """A tag in <head> without async runs before the body exists: the launcher comes with
+    the parsed page. Settings refused before then leave nothing to draw."""
+    key = shop()
+    SITE[0].html = (
+        f"<!doctype html><html><head><script src='{api}/widget.js' data-key='{key}'></script>"
+        "</head><body><p>host content</p></body></html>"
+    )
+    SITE[0].headers = {}
+    page.goto(origin() + "/")
+    launcher(page).click()
+    page.locator(f"{W} .p").wait_for()
+
+    refused = shop(origins=["https://elsewhere.example"])
+    held: list[Any] = []
+    page.route(origin() + "/slow.js", lambda route: held.append(route))
+    log = watch(page)
+    SITE[0].html = (
+        f"<!doctype html><html><head><script src='{api}/widget.js' data-key='{refused}'>"
+        "</script></head><body><script src='/slow.js'></script><p>host content</p></body></html>"
+    )
+    page.goto(origin() + "/refused", wait_until="commit")
+    while not held or not any("not started" in line for line in log["console"]):
+        page.wait_for_timeout(10)
+    assert page.evaluate("document.readyState") == "loading"
+    held.pop().fulfill(status=200, content_type="text/javascript", body="")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)
+    assert page.locator(W).count() == 0
+    assert not log["errors"]
+
+
 def test_foreign_global_is_left_alone(page: Any, api: str, shop: Any) -> None:
     key = shop()
     log = watch(page)
