@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
@@ -85,6 +85,9 @@ def test_every_operation_conforms_to_the_document(
             )
             @given(case=operation.as_strategy(generation_mode=mode, media_type=media))
             def run(case: schemathesis.Case) -> None:
+                # as_strategy's media_type pins only an explicit body; a generated one draws
+                # its media type, so a negative case sent as multipart is set aside here.
+                assume(media is None or case.media_type == media)  # noqa: B023 - run now
                 case.call_and_validate(headers=headers)
 
             try:
