@@ -118,8 +118,10 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 1) -> 
     similarity, label_similarity = _dense(bot_id, query, rows, bot.stamp)
     if not rows:
         return result
+    # PostgreSQL's ts_rank weighs no word by its rarity: its BM25 signal is computed.
+    own_bm25 = words if fulltext.dialect() == "postgresql" else None
     ids, table = fusion.features(
-        rows, lexical_rank, similarity, label_similarity, weights, language
+        rows, lexical_rank, similarity, label_similarity, weights, language, own_bm25
     )
     fused = fusion.scores(table)
     # Best fused score first; ties go to the older chunk.
