@@ -29,9 +29,14 @@ COEF = np.array([0.0, 0.625, 0.5, 0.6, 0.5, 0.3])
 TITLE_WEIGHT, HEADING_WEIGHT = 4.0, 2.0
 
 
-@lru_cache(maxsize=20_000)
-def _label_counts(text: str, language: str) -> Counter[str]:
-    return Counter(stems_of(text, language))
+@lru_cache(maxsize=4096)  # a few MB: the candidates of recent questions
+def _field(text: str, language: str) -> tuple[Counter[str], dict[str, list[tuple[str, int]]]]:
+    """Return the stem counts of a text, and its stems grouped by their first letters."""
+    counts = Counter(stems_of(text, language))
+    starts: dict[str, list[tuple[str, int]]] = {}
+    for s, n in counts.items():
+        starts.setdefault(s[:PREFIX_MIN], []).append((s, n))
+    return counts, starts
 
 
 class _Terms:
@@ -72,14 +77,19 @@ def bm25(row: Any, weights: dict[str, float], terms: _Terms, language: str) -> f
     index matches them (_Terms), and title and headings count as on SQLite's FTS5
     index (TITLE_WEIGHT, HEADING_WEIGHT).
     """
-    counts, length = stem_counts(row.content, language)
+    length = stem_counts(row.content, language)[1]
     tf: dict[str, float] = {}
-    for field, factor in (
-        (counts, 1.0),
-        (_label_counts(row.title or "", language), TITLE_WEIGHT),
-        (_label_counts(row.heading or "", language), HEADING_WEIGHT),
+    for text, factor in (
+        (row.content, 1.0),
+        (row.title or "", TITLE_WEIGHT),
+        (row.heading or "", HEADING_WEIGHT),
     ):
-        for s, n in field.items():
+        counts, starts = _field(text, language)
+        # Only the stems that can match: the query's own, and those sharing a prefix's start.
+        found = [(root, counts[root]) for root in terms.exact if root in counts]
+        for start in terms.prefixes:
+            found.extend(starts.get(start, ()))
+        for s, n in dict(found).items():
             root = terms.of(s)
             if root is not None:
                 tf[root] = tf.get(root, 0.0) + factor * n
