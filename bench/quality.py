@@ -5,10 +5,12 @@ right page among the sources, the share of unrelated and look-alike questions re
 the share of related ones answered, and the share of offline answers holding the fact
 asked for; then ingestion MB/s (parse, chunk, embed, store) and search latency at 10k
 and 100k chunks. `--calibrate` fits the answer-or-fallback model on the tuning half;
-`--speed` skips the questions and prints only ingestion and search latency.
+`--speed` skips the questions and prints only ingestion and search latency;
+`--split tuning` reports the same figures on the tuning half (for work on the ranking,
+which must never look at the held-out half).
 
     .venv/bin/python bench/quality.py [--database URL] [--sizes 10000,100000] [--calibrate]
-                                      [--speed]
+                                      [--speed] [--split held-out|tuning]
 """
 
 from __future__ import annotations
@@ -111,6 +113,12 @@ def main() -> None:
     parser.add_argument(
         "--speed", action="store_true", help="only ingestion and search latency, no recall"
     )
+    parser.add_argument(
+        "--split",
+        choices=["held-out", "tuning"],
+        default="held-out",
+        help="the half the figures are reported on (fitting always uses the tuning half)",
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp()
     app = Flask(__name__)
@@ -123,6 +131,7 @@ def main() -> None:
     samples: list[tuple[list[float], int]] = []  # tuning confidence features and labels
     ranking: list[list[tuple[int, bool, list[float]]]] = []  # tuning candidates
     per_corpus = []
+    reported = args.split == "held-out"  # held_out() of the questions reported on
     with app.app_context():
         db.session.remove()
         db.drop_all()
@@ -158,6 +167,7 @@ def main() -> None:
                     ranking.append(
                         [(d, matches(label, titles[d], kind), f) for d, f in found.candidates]
                     )
+                if held_out(question) != reported:
                     continue
                 hits[0] += rank == 1
                 hits[1] += rank is not None
@@ -182,6 +192,7 @@ def main() -> None:
                     found = retrieve(bot.id, question, 5)
                     if not held_out(question):
                         samples.append((found.features, 0))
+                    if held_out(question) != reported:
                         continue
                     refused[name][0] += not found.confident
                     refused[name][1] += 1
@@ -193,10 +204,11 @@ def main() -> None:
         print(f"database        {db.engine.dialect.name}")
         print(f"corpora         {total_bytes / 1e6:.1f} MB, {chunks} chunks")
         for kind, pages, (r1, r5, _mrr, n) in per_corpus:
-            print(f"  {kind:10}    {pages} pages; held-out {n}: R@1 {r1 / n:.3f} R@5 {r5 / n:.3f}")
+            half = f"{args.split} {n}"
+            print(f"  {kind:10}    {pages} pages; {half}: R@1 {r1 / n:.3f} R@5 {r5 / n:.3f}")
         n = stats["n"]
         if n:  # none with --speed
-            print(f"held-out        {n} questions ({len(samples)} tuning samples)")
+            print(f"{args.split:16}{n} questions ({len(samples)} tuning samples)")
             print(f"recall@1        {stats['r1'] / n:.3f}")
             print(f"recall@5        {stats['r5'] / n:.3f}")
             print(f"MRR@5           {stats['mrr'] / n:.3f}")

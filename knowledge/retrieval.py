@@ -83,11 +83,13 @@ def _weights(bot: _Bot, bot_id: int, words: list[str]) -> tuple[dict[str, float]
     return weights, freqs
 
 
-def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> Retrieval:
+def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 1) -> Retrieval:
     """Return the bot's passages for query, best first, with the answer-or-fallback decision.
 
     At most per_document passages come from one document, so the sources show the
-    different pages that may answer rather than one page several times.
+    different pages that may answer rather than one page several times; only when the
+    candidates hold fewer documents than limit do the next best passages of the same
+    documents fill the list.
     """
     bot = _bot(bot_id)
     language = bot.language
@@ -116,8 +118,10 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
     similarity, label_similarity = _dense(bot_id, query, rows, bot.stamp)
     if not rows:
         return result
+    # PostgreSQL's ts_rank weighs no word by its rarity: its BM25 signal is computed.
+    own_bm25 = words if fulltext.dialect() == "postgresql" else None
     ids, table = fusion.features(
-        rows, lexical_rank, similarity, label_similarity, weights, language
+        rows, lexical_rank, similarity, label_similarity, weights, language, own_bm25
     )
     fused = fusion.scores(table)
     # Best fused score first; ties go to the older chunk.
@@ -134,21 +138,33 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 2) -> 
     result.score = round(confidence.probability(result.features), 4)
     result.confident = result.score >= confidence.threshold(current_app.config)
     result.candidates = [(rows[ids[i]].document_id, table[i].tolist()) for i in order]
-    taken: dict[int, int] = {}
-    for i in order:
+    documents = [rows[c].document_id for c in ids]
+    for i in _choose(order, documents, limit, per_document):
         row = rows[ids[i]]
-        if taken.get(row.document_id, 0) >= per_document:
-            continue
-        taken[row.document_id] = taken.get(row.document_id, 0) + 1
         cov = float(table[i, names.index("coverage")])
         cos = float(table[i, names.index("cosine")])
         score = round(max(0.0, min(1.0, 0.5 * cov + 0.5 * max(cos, 0.0))), 4)
         passage = passage_from_row(row, score, words, weights, language)
         passage.similarity, passage.coverage = round(cos, 4), round(cov, 4)
         result.passages.append(passage)
-        if len(result.passages) >= limit:
-            break
     return result
+
+
+def _choose(order: list[int], documents: list[int], limit: int, per_document: int) -> list[int]:
+    """Return up to limit candidates in order, at most per_document of each document
+    unless fewer documents than limit are among them."""
+    taken: dict[int, int] = {}
+    chosen: list[int] = []
+    for i in order:
+        if taken.get(documents[i], 0) < per_document:
+            taken[documents[i]] = taken.get(documents[i], 0) + 1
+            chosen.append(i)
+            if len(chosen) >= limit:
+                return chosen
+    kept = set(chosen)
+    rest = [i for i in order if i not in kept][: limit - len(chosen)]
+    position = {i: k for k, i in enumerate(order)}
+    return sorted(chosen + rest, key=position.__getitem__)
 
 
 def _dense(bot_id: int, query: str, rows: dict[int, Any], stamp: tuple) -> tuple[dict, dict]:

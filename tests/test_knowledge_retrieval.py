@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from knowledge import add_text
-from knowledge.retrieval import best_sentences, retrieve, search
+from knowledge.retrieval import _choose, best_sentences, retrieve, search
 from models import Bot, db
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -127,6 +127,27 @@ def test_only_the_bots_own_documents(bot):
 
 def test_limit(bot):
     assert len(search(bot, "shipping refunds gift cards colour script", limit=2)) <= 2
+
+
+def test_sources_are_different_documents_first(bot):
+    question = "shipping refunds gift cards colour of the bubble script tag"
+    two = retrieve(bot, question, limit=2).passages
+    assert len(two) == 2 and two[0].document_id != two[1].document_id
+    # Two documents for four sources: the next best sections of the same documents fill in.
+    four = retrieve(bot, question, limit=4).passages
+    assert len(four) == 4 and len({p.document_id for p in four}) == 2
+    assert len({p.chunk_id for p in four}) == 4
+
+
+def test_choose_takes_one_passage_a_document_then_fills():
+    # Candidates in fused order 3, 0, 1, 2, 4; their documents by index.
+    documents = [7, 7, 8, 7, 9]
+    assert _choose([3, 0, 1, 2, 4], documents, 2, 1) == [3, 2]
+    assert _choose([3, 0, 1, 2, 4], documents, 3, 1) == [3, 2, 4]
+    # Only three documents for four places: the best passage left over fills, in order.
+    assert _choose([3, 0, 1, 2, 4], documents, 4, 1) == [3, 0, 2, 4]
+    assert _choose([3, 0, 1, 2, 4], documents, 4, 2) == [3, 0, 2, 4]
+    assert _choose([], [], 5, 1) == []
 
 
 def test_best_sentences_quote_the_answer(bot):
