@@ -6,9 +6,12 @@ the share of related ones answered, and the share of offline answers holding the
 asked for; then ingestion MB/s (parse, chunk, embed, store) and search latency at 10k
 and 100k chunks. `--calibrate` fits the answer-or-fallback model on the tuning half;
 `--speed` skips the questions and prints only ingestion and search latency.
+`--split tuning` prints the same figures on the tuning half instead (for work in
+progress, so that the held-out half is looked at only once); `--misses` lists the
+questions of that half whose offline answer lacks the fact, with the answer.
 
     .venv/bin/python bench/quality.py [--database URL] [--sizes 10000,100000] [--calibrate]
-                                      [--speed]
+                                      [--speed] [--split held-out|tuning] [--misses]
 """
 
 from __future__ import annotations
@@ -111,7 +114,20 @@ def main() -> None:
     parser.add_argument(
         "--speed", action="store_true", help="only ingestion and search latency, no recall"
     )
+    parser.add_argument(
+        "--split",
+        choices=["held-out", "tuning"],
+        default="held-out",
+        help="the half of the questions the figures are reported on",
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="list the offline answers that lack the fact"
+    )
     args = parser.parse_args()
+
+    def reported(question: str) -> bool:
+        return held_out(question) == (args.split == "held-out")
+
     tmp = tempfile.mkdtemp()
     app = Flask(__name__)
     app.config.update(settings.defaults())
@@ -158,6 +174,7 @@ def main() -> None:
                     ranking.append(
                         [(d, matches(label, titles[d], kind), f) for d, f in found.candidates]
                     )
+                if not reported(question):
                     continue
                 hits[0] += rank == 1
                 hits[1] += rank is not None
@@ -173,6 +190,9 @@ def main() -> None:
                     stats["fact"] += hit
                     stats["given"] += found.confident
                     stats["given_fact"] += hit
+                    if args.misses and not hit:
+                        print(f"miss  [{kind}] {question}  (wants /{fact}/, rank {rank})")
+                        print(f"      {answer or '(fallback)'}")
             per_corpus.append((kind, len(pages), hits))
             for name, asked in (
                 ("unrelated", questions.UNRELATED),
@@ -182,6 +202,7 @@ def main() -> None:
                     found = retrieve(bot.id, question, 5)
                     if not held_out(question):
                         samples.append((found.features, 0))
+                    if not reported(question):
                         continue
                     refused[name][0] += not found.confident
                     refused[name][1] += 1
@@ -193,10 +214,12 @@ def main() -> None:
         print(f"database        {db.engine.dialect.name}")
         print(f"corpora         {total_bytes / 1e6:.1f} MB, {chunks} chunks")
         for kind, pages, (r1, r5, _mrr, n) in per_corpus:
-            print(f"  {kind:10}    {pages} pages; held-out {n}: R@1 {r1 / n:.3f} R@5 {r5 / n:.3f}")
+            print(
+                f"  {kind:10}    {pages} pages; {args.split} {n}: R@1 {r1 / n:.3f} R@5 {r5 / n:.3f}"
+            )
         n = stats["n"]
         if n:  # none with --speed
-            print(f"held-out        {n} questions ({len(samples)} tuning samples)")
+            print(f"{args.split:15} {n} questions ({len(samples)} tuning samples)")
             print(f"recall@1        {stats['r1'] / n:.3f}")
             print(f"recall@5        {stats['r5'] / n:.3f}")
             print(f"MRR@5           {stats['mrr'] / n:.3f}")

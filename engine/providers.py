@@ -132,5 +132,5 @@ def compose(question: str, passages: list[Passage], most: int = 3) -> str:
     quotes = best_sentences(question, passages, most)
     # Quote in reading order: by passage rank, then by where the sentence stands.
     order = {id(p): i for i, p in enumerate(passages)}
-    quotes.sort(key=lambda q: (order[id(q.passage)], q.passage.content.find(q.text)))
+    quotes.sort(key=lambda q: (order[id(q.passage)], q.position))
     return " ".join(f"{q.text} [{order[id(q.passage)] + 1}]" for q in quotes)
