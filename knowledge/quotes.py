@@ -229,10 +229,4 @@ def best_sentences(query: str, passages: list[Passage], n: int = 3) -> list[Quot
         chosen.append((quote, row))
         if len(chosen) == n:
             break
-    quoted = {quote.text for quote, _ in chosen}
-    for quote, _ in chosen:
-        # "This option has no effect if …": say which option, unless that is quoted already.
-        if quote.opener and quote.opener not in quoted:
-            quote.text = f"{quote.opener} … {quote.text}"
-            quoted.add(quote.opener)
     return [quote for quote, _ in chosen]
