@@ -3,8 +3,11 @@
 Each sentence is scored on the question's weighted words it holds and on the cosine
 similarity of its vector (the local model) to the question's, so that a sentence that
 answers in other words still wins. A sentence keeps the option names or code that
-introduce it (a definition list's term), and sentences that name an option, a command
-or a code span are preferred: that is usually what the asker will type next.
+introduce it (a definition list's term, an API reference entry's signature), and
+sentences that name an option, a command or a code span are preferred: that is usually
+what the asker will type next. A later sentence of such an entry carries the entry's
+first sentence, which names the option or function it is about. Where a sentence stands
+in its passage does not count.
 """
 
 from __future__ import annotations
@@ -24,12 +27,11 @@ CODE_RE = re.compile(
     r"[‘'`\"]-{1,2}[\w-]+|(?<!\w)--?[a-zA-Z][\w-]*|`[^`]+`|\b[A-Za-z_]\w*\([^()]{0,80}\)|\$[A-Z_]+"
 )
 # A sentence that opens with the options it describes ("‘-v’ ‘--invert-match’ Invert …")
-# or with a signature ("FUNCTIONS glob(pathname, *, recursive=False) Return a list …").
+# or with a signature ("glob(pathname, *, recursive=False) Return a list …").
 OPENS_RE = re.compile(
     r"^(?:[‘'`\"]-{1,2}[\w-][^\s’'`\"]*[’'`\"][ ,]*|-{1,2}\w[\w-]*[ ,]+)+"
     r"|^(?:class )?[A-Za-z_][\w.]*\((?:[^()]|\([^()]*\))*\) "
 )
-OPENERS = True
 # A manual's or a reference page's section name that runs into its first line.
 SECTION_RE = re.compile(
     r"^(?:NAME|SYNOPSIS|DESCRIPTION|OPTIONS|FUNCTIONS|CLASSES|DATA|EXAMPLES?|SEE ALSO) (?=\S)"
@@ -37,8 +39,9 @@ SECTION_RE = re.compile(
 # A line that only names options or code, like "‘-i’ ‘--ignore-case’".
 TERM_RE = re.compile(r"^(?:(?:[‘'`\"][^\s’'`\"]+[’'`\"]|-{1,2}[\w.=\[\]<>/-]+)[ ,]*){1,4}$")
 W_WORDS, W_COSINE, CODE_BONUS = 0.6, 0.4, 0.2
-DEFINES_BONUS = 0.0
-RANK_PENALTY, POSITION_PENALTY = 0.08, 0.0
+# Later passages' sentences count a little less. Where a sentence stands in its passage
+# does not count: a passage's first sentence is not the answer because it comes first.
+RANK_PENALTY, PASSAGE_WEIGHT = 0.04, 0.5
 SAME = 0.9  # cosine above which two sentences say the same thing
 
 
@@ -128,7 +131,7 @@ def _units(content: str) -> list[Unit]:
             for i, unit in enumerate(_sentences(text, head)):
                 if unit.defines and (i == 0 or head):
                     opener = unit.text if i == 0 else opener
-                elif opener and OPENERS:
+                elif opener:
                     unit.opener = opener
                 units.append(unit)
     return units
@@ -203,13 +206,11 @@ def _scored(
         score = W_WORDS * share + W_COSINE * max(cosine, 0.0)
         if CODE_RE.search(sentence):
             score += CODE_BONUS
-        if unit.defines:
-            score += DEFINES_BONUS
-        # Fragments quote badly; earlier passages and sentences are likelier answers.
+        # Fragments quote badly; the better-ranked passages are likelier answers.
         if len(sentence.split()) < 5:
             score *= 0.6
-        score *= (0.5 + 0.5 * passage.score) * (
-            1.0 - RANK_PENALTY * min(rank, 5) - POSITION_PENALTY * min(position, 10)
+        score *= (1.0 - PASSAGE_WEIGHT + PASSAGE_WEIGHT * passage.score) * (
+            1.0 - RANK_PENALTY * min(rank, 5)
         )
         quotes.append((Quote(sentence, passage, round(score, 4), position, unit.opener), row))
     quotes.sort(key=lambda q: q[0].score, reverse=True)
