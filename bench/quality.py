@@ -5,12 +5,13 @@ right page among the sources, the share of unrelated and look-alike questions re
 the share of related ones answered, and the share of offline answers holding the fact
 asked for; then ingestion MB/s (parse, chunk, embed, store) and search latency at 10k
 and 100k chunks. `--calibrate` fits the answer-or-fallback model on the tuning half;
-`--speed` skips the questions and prints only ingestion and search latency;
-`--split tuning` reports the same figures on the tuning half (for work on the ranking,
-which must never look at the held-out half).
+`--speed` skips the questions and prints only ingestion and search latency.
+`--split tuning` prints the same figures on the tuning half instead (for work in
+progress, so that the held-out half is looked at only once); `--misses` lists the
+questions of that half whose offline answer lacks the fact, with the answer.
 
     .venv/bin/python bench/quality.py [--database URL] [--sizes 10000,100000] [--calibrate]
-                                      [--speed] [--split held-out|tuning]
+                                      [--speed] [--split held-out|tuning] [--misses]
 """
 
 from __future__ import annotations
@@ -117,9 +118,16 @@ def main() -> None:
         "--split",
         choices=["held-out", "tuning"],
         default="held-out",
-        help="the half the figures are reported on (fitting always uses the tuning half)",
+        help="the half of the questions the figures are reported on",
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="list the offline answers that lack the fact"
     )
     args = parser.parse_args()
+
+    def reported(question: str) -> bool:
+        return held_out(question) == (args.split == "held-out")
+
     tmp = tempfile.mkdtemp()
     app = Flask(__name__)
     app.config.update(settings.defaults())
@@ -131,7 +139,6 @@ def main() -> None:
     samples: list[tuple[list[float], int]] = []  # tuning confidence features and labels
     ranking: list[list[tuple[int, bool, list[float]]]] = []  # tuning candidates
     per_corpus = []
-    reported = args.split == "held-out"  # held_out() of the questions reported on
     with app.app_context():
         db.session.remove()
         db.drop_all()
@@ -167,7 +174,7 @@ def main() -> None:
                     ranking.append(
                         [(d, matches(label, titles[d], kind), f) for d, f in found.candidates]
                     )
-                if held_out(question) != reported:
+                if not reported(question):
                     continue
                 hits[0] += rank == 1
                 hits[1] += rank is not None
@@ -183,6 +190,9 @@ def main() -> None:
                     stats["fact"] += hit
                     stats["given"] += found.confident
                     stats["given_fact"] += hit
+                    if args.misses and not hit:
+                        print(f"miss  [{kind}] {question}  (wants /{fact}/, rank {rank})")
+                        print(f"      {answer or '(fallback)'}")
             per_corpus.append((kind, len(pages), hits))
             for name, asked in (
                 ("unrelated", questions.UNRELATED),
@@ -192,7 +202,7 @@ def main() -> None:
                     found = retrieve(bot.id, question, 5)
                     if not held_out(question):
                         samples.append((found.features, 0))
-                    if held_out(question) != reported:
+                    if not reported(question):
                         continue
                     refused[name][0] += not found.confident
                     refused[name][1] += 1
@@ -204,11 +214,12 @@ def main() -> None:
         print(f"database        {db.engine.dialect.name}")
         print(f"corpora         {total_bytes / 1e6:.1f} MB, {chunks} chunks")
         for kind, pages, (r1, r5, _mrr, n) in per_corpus:
-            half = f"{args.split} {n}"
-            print(f"  {kind:10}    {pages} pages; {half}: R@1 {r1 / n:.3f} R@5 {r5 / n:.3f}")
+            print(
+                f"  {kind:10}    {pages} pages; {args.split} {n}: R@1 {r1 / n:.3f} R@5 {r5 / n:.3f}"
+            )
         n = stats["n"]
         if n:  # none with --speed
-            print(f"{args.split:16}{n} questions ({len(samples)} tuning samples)")
+            print(f"{args.split:15} {n} questions ({len(samples)} tuning samples)")
             print(f"recall@1        {stats['r1'] / n:.3f}")
             print(f"recall@5        {stats['r5'] / n:.3f}")
             print(f"MRR@5           {stats['mrr'] / n:.3f}")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import openai
 
 from engine.tokens import count_messages, count_tokens
-from knowledge.retrieval import Passage, best_sentences
+from knowledge.retrieval import Passage, Quote, best_sentences
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
@@ -127,10 +127,34 @@ def stream_text(messages: list[dict[str, str]], text: str) -> Generator[Item, No
     )
 
 
-def compose(question: str, passages: list[Passage], most: int = 3) -> str:
-    """Quote the sentences that best answer the question, each cited by its passage."""
-    quotes = best_sentences(question, passages, most)
+QUOTE_BUDGET = 800  # characters of quotes in an offline answer; the best is always quoted
+
+
+def compose(
+    question: str, passages: list[Passage], most: int = 3, budget: int = QUOTE_BUDGET
+) -> str:
+    """Quote the sentences that best answer the question, each cited by its passage.
+
+    The best sentence is always quoted; the next ones while the answer stays within
+    budget characters, so that a long signature does not bury the answer. A sentence
+    from further into an option's or a function's entry ("This option has no effect
+    if …") is preceded by the entry's first sentence, which names it.
+    """
+    quotes: list[Quote] = []
+    used = 0
+    for quote in best_sentences(question, passages, most):
+        size = len(quote.text) + len(quote.opener)
+        if quotes and used + size > budget:
+            continue
+        quotes.append(quote)
+        used += size
     # Quote in reading order: by passage rank, then by where the sentence stands.
     order = {id(p): i for i, p in enumerate(passages)}
-    quotes.sort(key=lambda q: (order[id(q.passage)], q.passage.content.find(q.text)))
-    return " ".join(f"{q.text} [{order[id(q.passage)] + 1}]" for q in quotes)
+    quotes.sort(key=lambda q: (order[id(q.passage)], q.position))
+    parts: list[str] = []
+    said: set[str] = set()
+    for q in quotes:
+        text = f"{q.opener} … {q.text}" if q.opener and q.opener not in said else q.text
+        said.update((q.opener, q.text))
+        parts.append(f"{text} [{order[id(q.passage)] + 1}]")
+    return " ".join(parts)

@@ -23,6 +23,7 @@ def test_system_message_numbers_passages_and_demands_citations():
     assert "[1] Shop help — Shop help > Part 1\nOrders ship in two days." in system
     assert "[2] Shop help — Shop help > Part 2\nRun `docent sync --all`." in system
     assert "only" in system and "cite" in system.lower() and "do not guess" in system
+    assert "Keep option names, commands, code and figures exactly as the passages" in system
     assert messages[-1] == {"role": "user", "content": "How fast do you ship?"}
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
 
