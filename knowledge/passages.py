@@ -30,6 +30,8 @@ class Passage:
     similarity: float | None = None
     coverage: float | None = None
     language: str = "en"
+    # The same document's next best passages: quoted from (cited as this one), not sources.
+    more: list[Passage] = field(default_factory=list)
 
     @property
     def link(self) -> str | None:

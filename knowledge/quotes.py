@@ -178,11 +178,17 @@ def _scored(
     for passage in passages:
         weights.update(passage.weights)
     total = sum(weights.get(s, 1.0) for s in wanted)
-    found: list[tuple[Unit, Passage, float, int, int]] = []
+    found: list[tuple[Unit, Passage, float, int, int, float]] = []
     seen: set[str] = set()
-    for rank, passage in enumerate(passages):
+    # A source's further passages (the same page) are quoted as the source and cited as it.
+    pieces = [
+        (rank, k, passage, source)
+        for rank, source in enumerate(passages)
+        for k, passage in enumerate([source, *source.more])
+    ]
+    for rank, k, passage, source in pieces:
         label = set(stems_of(f"{passage.title} {passage.heading}", language))
-        for position, unit in enumerate(_units(passage.content)):
+        for position, unit in enumerate(_units(passage.content), k * 10_000):
             sentence = unit.text
             key = sentence.lower()
             if key in seen:  # chunk overlap repeats sentences
@@ -192,12 +198,12 @@ def _scored(
             hits = sum(weights.get(s, 1.0) for s in wanted & stems)
             # A word in the heading above counts for half: the sentence is about it.
             hits += 0.5 * sum(weights.get(s, 1.0) for s in (wanted & label) - stems)
-            found.append((unit, passage, hits / total, rank, position))
+            found.append((unit, source, hits / total, rank, position, passage.score))
     if not found:
         return [], None
     vectors, cosines = _vectors(query, [f[0].text for f in found])
     quotes = []
-    for row, ((unit, passage, share, rank, position), cosine) in enumerate(
+    for row, ((unit, passage, share, rank, position, own), cosine) in enumerate(
         zip(found, cosines, strict=True)
     ):
         sentence = unit.text
@@ -209,9 +215,7 @@ def _scored(
         # Fragments quote badly; the better-ranked passages are likelier answers.
         if len(sentence.split()) < 5:
             score *= 0.6
-        score *= (1.0 - PASSAGE_WEIGHT + PASSAGE_WEIGHT * passage.score) * (
-            1.0 - RANK_PENALTY * min(rank, 5)
-        )
+        score *= (1.0 - PASSAGE_WEIGHT + PASSAGE_WEIGHT * own) * (1.0 - RANK_PENALTY * min(rank, 5))
         quotes.append((Quote(sentence, passage, round(score, 4), position, unit.opener), row))
     quotes.sort(key=lambda q: q[0].score, reverse=True)
     return quotes, vectors

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 CANDIDATES = 40
 # Common words match everywhere; beyond this many matches a word stops choosing candidates.
 CANDIDATE_DF_CAP = 1500
+# The offline answer may quote the first sources' pages beyond the one passage shown:
+# up to MORE_PASSAGES more candidates of each of the first MORE_SOURCES documents
+# (on the tuning half one more passage of the first page did all the good).
+MORE_SOURCES, MORE_PASSAGES = 1, 2
 
 
 @dataclass
@@ -139,14 +143,23 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 1) -> 
     result.confident = result.score >= confidence.threshold(current_app.config)
     result.candidates = [(rows[ids[i]].document_id, table[i].tolist()) for i in order]
     documents = [rows[c].document_id for c in ids]
-    for i in _choose(order, documents, limit, per_document):
-        row = rows[ids[i]]
+
+    def passage(i: int) -> Passage:
         cov = float(table[i, names.index("coverage")])
         cos = float(table[i, names.index("cosine")])
         score = round(max(0.0, min(1.0, 0.5 * cov + 0.5 * max(cos, 0.0))), 4)
-        passage = passage_from_row(row, score, words, weights, language)
-        passage.similarity, passage.coverage = round(cos, 4), round(cov, 4)
-        result.passages.append(passage)
+        found = passage_from_row(rows[ids[i]], score, words, weights, language)
+        found.similarity, found.coverage = round(cos, 4), round(cov, 4)
+        return found
+
+    picked = _choose(order, documents, limit, per_document)
+    kept = set(picked)
+    for rank, i in enumerate(picked):
+        source = passage(i)
+        if rank < MORE_SOURCES:
+            same = [j for j in order if documents[j] == documents[i] and j not in kept]
+            source.more = [passage(j) for j in same[:MORE_PASSAGES]]
+        result.passages.append(source)
     return result
 
 

@@ -81,3 +81,17 @@ def test_quotes_stop_at_the_budget_but_the_best_is_always_quoted():
     short = compose(question, [passage(GREP)], budget=20)
     assert short.count("[1]") == 1
     assert short.startswith("‘-v’ ‘--invert-match’ Invert the sense of matching")
+
+
+def test_a_further_passage_of_the_first_page_is_quoted_and_cited_as_that_page():
+    first = passage("The grep command searches files for lines that match patterns.", "grep", 1)
+    first.more = [passage(GREP, "grep", 2)]
+    other = passage("The diff command compares files line by line.", "diff", 3)
+    answer = compose("which option selects the non-matching lines", [first, other])
+    assert "‘-v’ ‘--invert-match’ Invert the sense of matching" in answer
+    assert answer.split("Invert the sense of matching")[1].split("[")[1].startswith("1]")
+    # Without the further passage the option is nowhere to quote.
+    first.more = []
+    assert "--invert-match" not in compose(
+        "which option selects the non-matching lines", [first, other]
+    )

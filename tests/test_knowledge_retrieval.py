@@ -139,6 +139,17 @@ def test_sources_are_different_documents_first(bot):
     assert len({p.chunk_id for p in four}) == 4
 
 
+def test_the_first_source_brings_its_pages_next_passages_for_quoting(bot):
+    question = "shipping refunds gift cards colour of the bubble script tag"
+    two = retrieve(bot, question, limit=2).passages
+    first, second = two
+    # Further sections of the first page, for the offline answer to quote; not sources.
+    assert first.more and all(p.document_id == first.document_id for p in first.more)
+    shown = {p.chunk_id for p in two}
+    assert not shown & {p.chunk_id for p in first.more}
+    assert second.more == []
+
+
 def test_choose_takes_one_passage_a_document_then_fills():
     # Candidates in fused order 3, 0, 1, 2, 4; their documents by index.
     documents = [7, 7, 8, 7, 9]
