@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -38,16 +38,22 @@ def effective_model(bot: Bot) -> str:
 
 def stored_history(conversation_id: int, before_seq: int | None = None) -> list[dict[str, str]]:
     """Return the conversation's earlier exchanges as chat messages (newest last)."""
-    query = db.select(Message.role, Message.content, Message.status).where(
-        Message.conversation_id == conversation_id
-    )
-    rows = db.session.execute(query.order_by(Message.seq.desc()).limit(60)).all()
+    rows = db.session.execute(_HISTORY, {"conversation_id": conversation_id}).all()
     rows = list(reversed(rows))[:-1]  # the last row is the question being answered
     return [
         {"role": role, "content": content}
         for role, content, status in rows
         if content and (role == "user" or status == "complete")
     ]
+
+
+# Built once: building the statement cost about as much as running it.
+_HISTORY = (
+    select(Message.role, Message.content, Message.status)
+    .where(Message.conversation_id == bindparam("conversation_id"))
+    .order_by(Message.seq.desc())
+    .limit(60)
+)
 
 
 @dataclass
