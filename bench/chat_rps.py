@@ -241,7 +241,7 @@ def main() -> None:
     log = log_path.open("wb")
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        wait_for(args.port)
+        wait_for(args.port, 180)  # a busy machine starts gunicorn slowly
         results: list[tuple[float, int]] = []
         began = time.perf_counter()
         record_from = began + args.warmup
