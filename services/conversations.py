@@ -134,7 +134,8 @@ def _conversation_id(
     One statement: an insert that, when the session has its row already, counts the
     question on that row instead. Two first messages of one session may race (on one
     server or two): the database lets one insert and makes the other count. The row
-    was started by this statement when its creation time is the one inserted.
+    was started by this statement when its creation time is the one it inserted (two
+    first messages of one session stamped in the same microsecond would both say so).
     """
     now = utcnow()
     values = {
