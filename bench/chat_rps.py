@@ -16,6 +16,11 @@ no rate limit or quota. Prints requests per second, p50/p99 latency, errors, and
 CPU time gunicorn's processes spent per request (less sensitive than the rest to other
 work on the machine) after a warm-up; asserts nothing. --profile samples the worker with
 py-spy during the measured time and writes a flame graph (.svg) or raw stacks (.txt).
+
+--in-process N skips gunicorn: one thread asks N questions (non-streaming and NDJSON
+streaming alternately) through Flask's test client and prints the process CPU time and
+the SQL statements per request, by route. CPU time of one process is what the rest of
+a busy machine moves least, so this is the figure to compare between two checkouts.
 """
 
 from __future__ import annotations
@@ -137,6 +142,60 @@ def profile(pid: int, path: str, seconds: float) -> subprocess.Popen[bytes]:
     )
 
 
+def in_process(database: str, chunks: int, requests: int) -> None:
+    """Ask questions through the test client; print CPU ms and statements per request."""
+    from sqlalchemy import event
+
+    key = prepare(database, chunks)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database,
+            "SECRET_KEY": "bench",
+            "RATE_LIMIT_IP": "1000000/minute",
+            "QUEUE_URL": "memory://",
+        }
+    )
+    client_ = app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    rng = random.Random(1)
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]).split(None, 1)[0].upper())
+
+    rows = []
+    for path in ("/v1/chat", "/v1/chat/stream"):
+        for phase in ("warm-up", "measured"):
+            n = max(1, requests // 10) if phase == "warm-up" else requests
+            statements.clear()
+            event.listen(engine, "before_cursor_execute", count)
+            cpu, wall = time.process_time(), time.perf_counter()
+            for i in range(n):
+                session = f"{path[1:].replace('/', '-')}-{phase}-{i // 4}"
+                body = {"sessionId": session, "message": rng.choice(FAQ)[0]}
+                response = client_.post(path, json=body, headers=headers)
+                response.get_data()
+                assert response.status_code == 200, response.get_data(as_text=True)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            event.remove(engine, "before_cursor_execute", count)
+            if phase == "measured":
+                kinds: dict[str, int] = {}
+                for statement in statements:
+                    kinds[statement] = kinds.get(statement, 0) + 1
+                per = ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(kinds.items()))
+                rows.append(
+                    f"| {path} | {cpu * 1000 / n:.2f} | {wall * 1000 / n:.2f} "
+                    f"| {len(statements) / n:.2f} ({per}) |"
+                )
+    kind = database.split(":")[0]
+    print(f"in process, one thread, {requests} requests a route, {chunks} chunks, {kind}")
+    print("| route | CPU ms per request | wall ms per request | SQL statements per request |")
+    print("| --- | --- | --- | --- |")
+    print("\n".join(rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: a temp SQLite)")
@@ -147,10 +206,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--port", type=int, default=5712)
     parser.add_argument("--profile", default=None, help="write a py-spy flame graph (SVG) here")
+    parser.add_argument(
+        "--in-process", type=int, default=0, metavar="N", help="N requests via the test client"
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="docent-rps-")
     database = args.database or f"sqlite:///{workdir}/rps.db"
+    if args.in_process:
+        in_process(database, args.chunks, args.in_process)
+        return
     key = prepare(database, args.chunks)
     env = {
         key_: value
@@ -176,7 +241,7 @@ def main() -> None:
     log = log_path.open("wb")
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        wait_for(args.port)
+        wait_for(args.port, 180)  # a busy machine starts gunicorn slowly
         results: list[tuple[float, int]] = []
         began = time.perf_counter()
         record_from = began + args.warmup

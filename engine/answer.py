@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from engine import drafts, events
 from engine.calls import Reply, effective_model, record_usage, stored_history, usage_object
 from engine.providers import ProviderError
 from engine.refusal import answered
-from models import Bot, Conversation, Message, db, utcnow
-from services.conversations import Turn
+from models import Bot, db, utcnow
+from services.conversations import CONVERSATIONS, MESSAGES, Turn
 from services.webhooks import emit_event
 
 
 def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
     """Yield start, deltas, sources, then end or error; persist the answer either way."""
-    bot = db.session.get_one(Bot, turn.bot_id)
+    bot = turn.bot or db.session.get_one(Bot, turn.bot_id)
     yield events.start(turn.session_id, turn.assistant_id)
     reply = Reply(bot, turn.question, effective_model(bot))
     fallback = bot.fallback_message
@@ -79,41 +82,44 @@ def _finish(
     error: dict[str, str] | None = None,
     answered: bool | None = None,
 ) -> dict[str, Any]:
-    """Store the assistant message and its usage once; return the SPEC usage object."""
+    """Store the assistant message and its usage once; return the SPEC usage object.
+
+    One transaction of Core statements: the message (unless it is stored already),
+    the conversation's counters and mark, the day's usage row, then one commit.
+    """
     db.session.rollback()
     content = reply.text
     model, input_tokens, output_tokens, cost = reply.meter(bool(reply.parts) or status != "failed")
     latency = reply.latency_ms()
-    if db.session.get(Message, turn.assistant_id) is not None:
+    values = {
+        "id": turn.assistant_id,
+        "conversation_id": turn.conversation_id,
+        "role": "assistant",
+        "content": content,
+        "status": status,
+        "error": error,
+        "sources": sources,
+        "model": model,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cost_micros": cost,
+        "latency_ms": latency,
+        "answered": answered,
+    }
+    dialect = db.engine.dialect.name
+    if db.session.execute(_store_answer(dialect), values).scalar_one_or_none() is None:
         # Already stored: the client left after the complete answer was saved (while
         # `sources` or `end` was being sent), so there is nothing more to record.
+        db.session.rollback()
         return usage_object(input_tokens, output_tokens, cost)
-    db.session.add(
-        Message(
-            id=turn.assistant_id,
-            conversation_id=turn.conversation_id,
-            role="assistant",
-            content=content,
-            status=status,
-            error=error,
-            sources=sources,
-            model=model,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cost_micros=cost,
-            latency_ms=latency,
-            answered=answered,
-        )
-    )
     db.session.execute(
-        update(Conversation)
-        .where(Conversation.id == turn.conversation_id)
-        .values(
-            message_count=Conversation.message_count + 1,
-            total_tokens=Conversation.total_tokens + input_tokens + output_tokens,
-            last_at=utcnow(),
-            **drafts.unmarked(turn.assistant_id),
-        )
+        _COUNT_ANSWER,
+        {
+            "w_id": turn.conversation_id,
+            "v_tokens": input_tokens + output_tokens,
+            "v_now": utcnow(),
+            "v_answer": turn.assistant_id,
+        },
     )
     if reply.messages:
         bot_id = turn.bot_id
@@ -122,6 +128,27 @@ def _finish(
         emit_event(turn.bot_id, "message.unanswered", unanswered_data(turn, content))
     db.session.commit()
     return usage_object(input_tokens, output_tokens, cost)
+
+
+# Statements of every answer, built once (building one costs about as much as running it).
+@functools.cache
+def _store_answer(dialect: str) -> Any:
+    """Return the answer's INSERT for a dialect: nothing (no row returned) if it is stored."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(MESSAGES).on_conflict_do_nothing(index_elements=["id"]).returning(MESSAGES.c.id)
+
+
+_COUNT_ANSWER = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("w_id"))
+    .values(
+        message_count=CONVERSATIONS.c.message_count + 1,
+        total_tokens=CONVERSATIONS.c.total_tokens + bindparam("v_tokens"),
+        last_at=bindparam("v_now"),
+        # The mark's rule, with the answer's id bound at each call.
+        **drafts.unmarked(bindparam("v_answer")),  # type: ignore[arg-type]
+    )
+)
 
 
 def unanswered_data(turn: Turn, answer: str) -> dict[str, Any]:

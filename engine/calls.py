@@ -7,13 +7,14 @@ both run a call through `Reply`, so they retrieve, prompt, loop and count alike.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,14 +38,22 @@ def effective_model(bot: Bot) -> str:
 
 def stored_history(conversation_id: int, before_seq: int | None = None) -> list[dict[str, str]]:
     """Return the conversation's earlier exchanges as chat messages (newest last)."""
-    query = db.select(Message).where(Message.conversation_id == conversation_id)
-    rows = db.session.execute(query.order_by(Message.seq.desc()).limit(60)).scalars().all()
+    rows = db.session.execute(_HISTORY, {"conversation_id": conversation_id}).all()
     rows = list(reversed(rows))[:-1]  # the last row is the question being answered
     return [
-        {"role": m.role, "content": m.content}
-        for m in rows
-        if m.content and (m.role == "user" or m.status == "complete")
+        {"role": role, "content": content}
+        for role, content, status in rows
+        if content and (role == "user" or status == "complete")
     ]
+
+
+# Built once: building the statement cost about as much as running it.
+_HISTORY = (
+    select(Message.role, Message.content, Message.status)
+    .where(Message.conversation_id == bindparam("conversation_id"))
+    .order_by(Message.seq.desc())
+    .limit(60)
+)
 
 
 @dataclass
@@ -168,21 +177,24 @@ def record_usage(
         "cost_micros": cost,
         "latency_ms_total": latency_ms,
     }
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(_usage_upsert(db.engine.dialect.name), values)
+
+
+# The columns an upsert adds to the day's row.
+_SUMMED = ("requests", "input_tokens", "output_tokens", "cost_micros", "latency_ms_total")
+
+
+@functools.cache
+def _usage_upsert(dialect: str) -> Any:
+    """Return the day's usage upsert for a dialect, built once; values come with each call.
+
+    Building it (the `excluded` alias, a cache key) cost more than running it.
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = UsageDaily.__table__
     assert isinstance(table, Table)
-    statement = insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
+    statement = insert(table)
+    return statement.on_conflict_do_update(
         index_elements=["bot_id", "key_id", "model", "day"],
-        set_={
-            name: table.c[name] + statement.excluded[name]
-            for name in (
-                "requests",
-                "input_tokens",
-                "output_tokens",
-                "cost_micros",
-                "latency_ms_total",
-            )
-        },
+        set_={name: table.c[name] + statement.excluded[name] for name in _SUMMED},
     )
-    db.session.execute(statement)

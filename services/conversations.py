@@ -7,12 +7,14 @@ the first byte of the answer; engine/answer.stream_answer then answers it.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, case, delete, insert, inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine import drafts
 from models import ApiKey, Bot, Conversation, Lead, Message, db, utcnow
@@ -32,6 +34,21 @@ class Turn:
     question: str
     assistant_id: str
     history: list[dict[str, str]] | None = None
+    # The bot's settings when the turn started (settings_of), or None to read the row.
+    bot: Bot | None = None
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+CONVERSATIONS = _table(Conversation)
+MESSAGES = _table(Message)
+BOT_COLUMNS = tuple(column.key for column in inspect(Bot).column_attrs)
+# Values come with each call; the columns left out take their defaults (id, seq, times).
+_INSERT_MESSAGE = insert(MESSAGES)
 
 
 def new_session_id() -> str:
@@ -60,7 +77,13 @@ def prepare_turn(
     key_id: int | None = None,
     history: list[dict[str, str]] | None = None,
 ) -> Turn:
-    """Find or start the conversation and commit the visitor's message."""
+    """Find or start the conversation and commit the visitor's message.
+
+    Core statements, one round-trip each: the conversation is counted (or started)
+    and the message inserted, then one commit. The bot's settings are copied first,
+    since the commit expires the row and the answer would otherwise read it again.
+    """
+    settings = settings_of(bot)
     session_id = session_id or new_session_id()
     assistant_id = uuid.uuid4().hex
     mark = drafts.marked(assistant_id)
@@ -71,69 +94,86 @@ def prepare_turn(
             "conversation.created",
             {"bot_id": bot.id, "session_id": session_id, "question": question},
         )
-    else:
-        # Counters move in SQL: several servers may add to one conversation at once. A
-        # chat made empty (POST /chat) takes its preview from its first question.
-        db.session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(
-                message_count=Conversation.message_count + 1,
-                last_at=utcnow(),
-                preview=case(
-                    (Conversation.preview == "", question[:200]), else_=Conversation.preview
-                ),
-                **mark,
-            )
-            # Nothing in this session reads the row before the commit expires it.
-            .execution_options(synchronize_session=False)
-        )
-    db.session.add(
-        Message(conversation_id=conversation_id, role="user", content=question, status="complete")
+    db.session.execute(
+        _INSERT_MESSAGE,
+        {
+            "conversation_id": conversation_id,
+            "role": "user",
+            "content": question,
+            "status": "complete",
+        },
     )
     db.session.commit()
     return Turn(
-        bot_id=bot.id,
+        bot_id=settings.id,
         conversation_id=conversation_id,
         session_id=session_id,
         key_id=key_id,
         question=question,
         assistant_id=assistant_id,
         history=history,
+        bot=settings,
     )
+
+
+def settings_of(bot: Bot) -> Bot:
+    """Return a copy of the bot's columns that belongs to no session.
+
+    A commit expires every row of the session, and the copy is what the answer reads
+    (its prompt, model, fallback): settings as they were when the turn started, with
+    no second read of the row. It is never added to a session.
+    """
+    return Bot(**{name: getattr(bot, name) for name in BOT_COLUMNS})
 
 
 def _conversation_id(
     bot_id: int, session_id: str, key_id: int | None, question: str, mark: dict[str, Any]
 ) -> tuple[int, bool]:
-    """Return the conversation's id and whether this question started it.
+    """Start the session's conversation or count the question on it; return (id, started).
 
-    Two first messages of one session may race (on one server or two): the loser of
-    the insert finds the winner's row.
+    One statement: an insert that, when the session has its row already, counts the
+    question on that row instead. Two first messages of one session may race (on one
+    server or two): the database lets one insert and makes the other count. The row
+    was started by this statement when its creation time is the one it inserted (two
+    first messages of one session stamped in the same microsecond would both say so).
     """
-    find = db.select(Conversation.id).where(
-        Conversation.bot_id == bot_id, Conversation.session_id == session_id
-    )
-    found = db.session.scalar(find)
-    if found is not None:
-        return found, False
-    conversation = Conversation(
-        bot_id=bot_id,
-        session_id=session_id,
-        key_id=key_id,
-        name=question[:80],
-        preview=question[:200],
-        message_count=1,
-        total_tokens=0,
-        last_at=utcnow(),
+    now = utcnow()
+    values = {
+        "bot_id": bot_id,
+        "session_id": session_id,
+        "key_id": key_id,
+        "name": question[:80],
+        "preview": question[:200],
+        "message_count": 1,
+        "total_tokens": 0,
+        "created_at": now,
+        "last_at": now,
         **mark,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(conversation)
-        return conversation.id, True
-    except IntegrityError:
-        return db.session.scalar(find), False
+    }
+    found, created_at = db.session.execute(_start_or_count(db.engine.dialect.name), values).one()
+    return found, created_at == now
+
+
+@functools.cache
+def _start_or_count(dialect: str) -> Any:
+    """Return the turn's conversation upsert for a dialect, built once (values per call)."""
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = CONVERSATIONS
+    statement = insert_(table)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["bot_id", "session_id"],
+        set_={
+            # Counters move in SQL: several servers may add to one conversation at once.
+            "message_count": table.c.message_count + 1,
+            "last_at": new.last_at,
+            # A chat made empty (POST /chat) takes its preview from its first question.
+            "preview": case((table.c.preview == "", new.preview), else_=table.c.preview),
+            "pending_id": new.pending_id,
+            "pending_text": new.pending_text,
+            "pending_at": new.pending_at,
+        },
+    ).returning(table.c.id, table.c.created_at)
 
 
 def conversations_in_order(ids: list[int]) -> list[Conversation]:

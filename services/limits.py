@@ -44,7 +44,8 @@ def _hit(limit_text: str, identifiers: list[str], message: str) -> None:
 def charge_question(key: ApiKey, client_ip: str | None = None) -> None:
     """Count one question: against the client IP when given, then the key's rate and quota.
 
-    HTTP routes pass no IP: Flask-Limiter's decorator has counted it already.
+    HTTP routes pass no IP: Flask-Limiter's decorator has counted it already. The
+    quota's count joins the caller's transaction: start_turn commits it with the question.
     """
     if client_ip is not None:
         # The very identifiers Flask-Limiter hits for the shared chat limit, prefix included.
@@ -59,7 +60,7 @@ def charge_question(key: ApiKey, client_ip: str | None = None) -> None:
             [prefix, "key", str(key.id)],
             f"This key allows {key.rate_limit}; retry later.",
         )
-    if key.daily_quota and not quota.take(key.id, key.daily_quota):
+    if key.daily_quota and not quota.take(key.id, key.daily_quota, commit=False):
         midnight = datetime.combine(quota.today() + timedelta(days=1), datetime.min.time(), UTC)
         raise QuotaExceeded(
             f"This key's daily quota of {key.daily_quota} messages is used up.",

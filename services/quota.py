@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -16,29 +18,37 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def take(key_id: int, quota: int, day: date | None = None) -> bool:
+def take(key_id: int, quota: int, day: date | None = None, *, commit: bool = True) -> bool:
     """Count one message for the key today if it is under quota; tell whether it was.
 
     One statement: an insert of the day's row, or an increment guarded by `used <
     quota`. PostgreSQL locks the row and SQLite serialises writers, so concurrent
-    requests in any number of workers let exactly `quota` through.
+    requests in any number of workers let exactly `quota` through. With commit=False
+    the count is part of the caller's transaction (a turn commits it with its question).
     """
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    values = {"key_id": key_id, "day": day or today(), "used": 1, "quota": quota}
+    used = db.session.execute(_take(db.engine.dialect.name), values).scalar_one_or_none()
+    if commit:
+        db.session.commit()
+    return used is not None
+
+
+@functools.cache
+def _take(dialect: str) -> Any:
+    """Return the quota's guarded upsert for a dialect, built once (values per call)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = QuotaDaily.__table__
     assert isinstance(table, Table)
-    statement = (
+    return (
         insert(table)
-        .values(key_id=key_id, day=day or today(), used=1)
+        .values(key_id=bindparam("key_id"), day=bindparam("day"), used=bindparam("used"))
         .on_conflict_do_update(
             index_elements=["key_id", "day"],
             set_={"used": table.c.used + 1},
-            where=table.c.used < quota,
+            where=table.c.used < bindparam("quota"),
         )
         .returning(table.c.used)
     )
-    used = db.session.execute(statement).scalar_one_or_none()
-    db.session.commit()
-    return used is not None
 
 
 def used_today(key_id: int) -> int:

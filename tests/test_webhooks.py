@@ -147,6 +147,26 @@ def test_chat_enqueues_and_delivery_is_signed(app, client, auth, receiver):
     ]
 
 
+def test_a_session_is_created_once_when_its_first_questions_race(app, client, auth, receiver):
+    from models import Conversation
+    from tests.test_quota import together
+
+    subscribe(client, auth, receiver.url, ["conversation.created"])
+
+    def ask(_: int) -> int:
+        body = {"sessionId": "race", "message": QUESTION}
+        return app.test_client().post("/v1/chat", json=body, headers=auth).status_code
+
+    assert together(6, ask) == [200] * 6
+    assert ask(6) == 200  # a later question of the session
+    with app.app_context():
+        events = db.session.scalars(db.select(WebhookEvent)).all()
+        assert [event.type for event in events] == ["conversation.created"]
+        [conversation] = db.session.scalars(db.select(Conversation)).all()
+        assert conversation.session_id == "race" and conversation.message_count == 14
+        assert conversation.pending_id is None
+
+
 def test_unanswered_and_rated_events(app, client, auth, receiver):
     subscribe(client, auth, receiver.url, ["message.unanswered", "message.rated"])
     reply = client.post(
