@@ -189,5 +189,11 @@ def test_search_table_migration_moves_existing_chunks_and_back(empty):
         if postgres:
             count = db.session.scalar(text("SELECT count(*) FROM chunk_search"))
             assert count == 1
+        # Deleting the document deletes its chunks by the foreign key's cascade.
+        db.session.execute(text("DELETE FROM documents"))
+        db.session.commit()
+        assert _matches("policy") == []
+        if postgres:
+            assert db.session.scalar(text("SELECT count(*) FROM chunk_search")) == 0
         db.session.remove()
         db.engine.dispose()
