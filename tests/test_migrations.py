@@ -155,6 +155,11 @@ def test_search_table_migration_moves_existing_chunks_and_back(empty):
             )
             columns = {c["name"] for c in db.inspect(db.engine).get_columns("chunks")}
             assert "tsv" not in columns
+            # btree_gin is available here: the GIN index holds the bot as well.
+            definition = db.session.scalar(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_chunk_search_tsv'")
+            )
+            assert definition.endswith("USING gin (bot_id, tsv)")
         # Triggers keep the table in step: a moved chunk goes with its bot, edited text
         # is indexed again, a deleted chunk goes.
         db.session.execute(
@@ -195,5 +200,35 @@ def test_search_table_migration_moves_existing_chunks_and_back(empty):
         assert _matches("policy") == []
         if postgres:
             assert db.session.scalar(text("SELECT count(*) FROM chunk_search")) == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_search_index_without_btree_gin(empty, monkeypatch):
+    """Where btree_gin cannot be created the GIN index holds the tsvector alone, and
+    search works the same."""
+    if make_url(empty).get_backend_name() != "postgresql":
+        pytest.skip("the search table and its index are PostgreSQL's")
+    import tables.search
+    from models import Bot, Chunk, Document
+
+    monkeypatch.setattr(tables.search, "_btree_gin", lambda connection: False)
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty})
+    with app.app_context():
+        upgrade()
+        definition = db.session.scalar(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_chunk_search_tsv'")
+        )
+        assert definition.endswith("USING gin (tsv)")
+        bot = Bot(name="Shop", model="offline", prompt="", widget={})
+        db.session.add(bot)
+        db.session.flush()
+        document = Document(bot_id=bot.id, title="Refunds", chunk_count=1)
+        db.session.add(document)
+        db.session.flush()
+        chunk = Chunk(document_id=document.id, bot_id=bot.id, title="Policy", content="Refunds.")
+        db.session.add(chunk)
+        db.session.commit()
+        assert _matches("refunds") == [chunk.id]
         db.session.remove()
         db.engine.dispose()
