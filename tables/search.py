@@ -41,7 +41,6 @@ POSTGRES_TSV = (
 # row holds the text and the vector too (about 2.7 kB with the tsvector), so matching and
 # ranking there read three times the bytes and fetched most tsvectors out of line.
 # Triggers on chunks keep it in step (statement-level, so a batch is one INSERT ... SELECT).
-POSTGRES_SEARCH_TABLE = "chunk_search"
 POSTGRES_SEARCH_DDL = [
     "CREATE TABLE IF NOT EXISTS chunk_search ("
     "chunk_id integer PRIMARY KEY, bot_id integer NOT NULL, tsv tsvector NOT NULL)",
@@ -77,8 +76,8 @@ POSTGRES_SEARCH_DDL = [
     "REFERENCING OLD TABLE AS previous NEW TABLE AS changed "
     "FOR EACH STATEMENT EXECUTE FUNCTION chunk_search_changed()",
 ]
-# The GIN index holds each entry's bot too (btree_gin), so a word's matches among one bot's
-# chunks are counted from the index alone; without the extension, the tsvector only.
+# The GIN index holds each entry's bot too (btree_gin), so the index narrows a word's matches
+# to one bot's chunks before any row is read; without the extension, the tsvector only.
 POSTGRES_SEARCH_INDEX = (
     "CREATE INDEX IF NOT EXISTS ix_chunk_search_tsv ON chunk_search USING GIN (bot_id, tsv)"
 )
