@@ -10,10 +10,10 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete
+from sqlalchemy import Table, delete, insert
 
 import settings
 from knowledge.chunking import Piece, chunk_sections
@@ -21,8 +21,14 @@ from knowledge.embeddings import embed_for_storage
 from knowledge.errors import IngestError
 from knowledge.fetch import fetch
 from knowledge.parsers import CONTENT_TYPES, detect_format, parse
-from knowledge.storing import insert_chunks, store_in_batches
+from knowledge.storing import store_in_batches
 from models import Chunk, Document, db
+
+# Inserting into the table, not the mapped class: a plain executemany, without the
+# ORM's bulk bookkeeping per row.
+CHUNKS = cast(Table, Chunk.__table__)
+
+INSERT_BATCH = 500
 
 # Longest upload file name kept (most file systems stop at 255).
 MAX_FILENAME = 255
@@ -116,7 +122,8 @@ def store(
             delete(Chunk).where(Chunk.document_id == document.id),
             execution_options={"synchronize_session": False},
         )
-    insert_chunks(rows)
+    for start in range(0, len(rows), INSERT_BATCH):
+        db.session.execute(insert(CHUNKS), rows[start : start + INSERT_BATCH])
     document.chunk_count = len(rows)
     document.status = "ready"
     document.progress = 1.0

@@ -16,24 +16,12 @@ from sqlalchemy import Table, delete, func, insert, select, update
 
 from models import Chunk, Document, db
 
-# Inserting into the table, not the mapped class: without the ORM's bulk bookkeeping per row.
+# Inserting into the table, not the mapped class: a plain executemany, without the
+# ORM's bulk bookkeeping per row.
 CHUNKS = cast(Table, Chunk.__table__)
 
 # Rows per transaction: a fraction of a second of SQLite's write lock each.
 BATCH = 2_000
-# Rows per INSERT statement on PostgreSQL.
-INSERT_BATCH = 500
-
-
-def insert_chunks(rows: list[dict[str, Any]]) -> None:
-    """Insert chunk rows: on SQLite one executemany; on PostgreSQL one multi-row INSERT per
-    INSERT_BATCH rows, so the trigger that fills the search table (tables/search.py) runs
-    once a statement over all of its rows, not once a row."""
-    if db.engine.dialect.name != "postgresql":
-        db.session.execute(insert(CHUNKS), rows)
-        return
-    for start in range(0, len(rows), INSERT_BATCH):
-        db.session.execute(insert(CHUNKS).values(rows[start : start + INSERT_BATCH]))
 
 
 def staged_bot(document_id: int) -> int:
@@ -72,7 +60,7 @@ def store_in_batches(
     old_max = db.session.scalar(select(func.max(Chunk.id)).where(Chunk.document_id == document_id))
     for start in range(0, len(rows), BATCH):
         batch = [{**row, "bot_id": staged} for row in rows[start : start + BATCH]]
-        insert_chunks(batch)
+        db.session.execute(insert(CHUNKS), batch)
         db.session.commit()
         if progress:
             progress(0.9 + 0.09 * (start + len(batch)) / len(rows))
