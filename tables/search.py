@@ -40,7 +40,9 @@ POSTGRES_TSV = (
 # Each chunk's tsvector lives in a narrow table of its own, with the chunk's bot: a chunks
 # row holds the text and the vector too (about 2.7 kB with the tsvector), so matching and
 # ranking there read three times the bytes and fetched most tsvectors out of line.
-# Triggers on chunks keep it in step (statement-level, so a batch is one INSERT ... SELECT).
+# Triggers on chunks keep it in step; statement-level, so a statement that writes many
+# chunks (moving a document's staged chunks to their bot, deleting a document) is one
+# statement on the search table too.
 POSTGRES_SEARCH_DDL = [
     "CREATE TABLE IF NOT EXISTS chunk_search ("
     "chunk_id integer PRIMARY KEY, bot_id integer NOT NULL, tsv tsvector NOT NULL)",
