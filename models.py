@@ -28,7 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tables.base import Base, Model, db, new_id, utcnow
-from tables.search import POSTGRES_SEARCH_DDL, SQLITE_SEARCH_DDL, install_search
+from tables.search import (
+    POSTGRES_SEARCH_DDL,
+    POSTGRES_TSV_COLUMN_DDL,
+    SQLITE_SEARCH_DDL,
+    drop_search,
+    install_postgres_search,
+    install_search,
+)
 from tables.sources import Source, SourcePage
 from tables.tasks import Task
 from tables.usage import QuotaDaily, UsageDaily
@@ -36,6 +43,7 @@ from tables.webhooks import Webhook, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "POSTGRES_SEARCH_DDL",
+    "POSTGRES_TSV_COLUMN_DDL",
     "SQLITE_SEARCH_DDL",
     "ApiKey",
     "Base",
@@ -57,6 +65,8 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEvent",
     "db",
+    "drop_search",
+    "install_postgres_search",
     "install_search",
     "new_id",
     "utcnow",
@@ -283,3 +293,8 @@ class Lead(Model):
 @event.listens_for(Chunk.__table__, "after_create")
 def _chunks_created(target: Any, connection: Any, **kw: Any) -> None:
     install_search(connection)
+
+
+@event.listens_for(Chunk.__table__, "before_drop")
+def _chunks_dropping(target: Any, connection: Any, **kw: Any) -> None:
+    drop_search(connection)

@@ -97,7 +97,8 @@ def grow(bot_id: int, target: int) -> int:
     )
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE chunks"))
+        # Every table: the full-text table beside chunks (chunk_search) grew as well.
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
     return count
 

@@ -1,4 +1,4 @@
-"""Full-text candidates and term statistics: FTS5 on SQLite, tsvector on PostgreSQL."""
+"""Full-text candidates and term statistics: FTS5 on SQLite, a tsvector table on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,8 +13,14 @@ from models import db
 
 # The index on chunks.bot_id (models.Chunk, migration 0001): it holds (bot_id, id).
 BOT_INDEX = "ix_chunks_bot_id"
-# The stored, GIN-indexed column that models.POSTGRES_SEARCH_DDL adds to chunks.
+# PostgreSQL's narrow table of (chunk_id, bot_id, tsv), GIN-indexed on (bot_id, tsv)
+# (models.POSTGRES_SEARCH_DDL), kept in step with chunks by triggers.
+PG_TABLE = "chunk_search"
 PG_VECTOR = "tsv"
+# A bot id parameter as the GIN index's integer: psycopg sends a small int as smallint,
+# and btree_gin's integer operator class has no integer = smallint, so the index would
+# not hold the bot condition.
+PG_BOT = "CAST(:{} AS integer)"
 COLUMNS = "c.id, c.document_id, c.title, c.heading, c.content, c.url, c.page, c.anchor"
 _STATS_TTL = 300.0
 # Beyond this many chunks a word's count for one bot is estimated (see doc_freq).
@@ -99,10 +105,10 @@ def _match(
     """Return SQL counting word i among one bot's chunks (capped) and among all."""
     term = _term(i, word, language, params, prefix)
     if dialect() == "postgresql":
-        match = f"{PG_VECTOR} @@ {term}"
+        match = f"s.{PG_VECTOR} @@ {term}"
         return (
-            f"SELECT 1 FROM chunks c WHERE {match} AND c.bot_id = :b",
-            f"SELECT count(*) FROM chunks c WHERE {match}",
+            f"SELECT 1 FROM {PG_TABLE} s WHERE {match} AND s.bot_id = {PG_BOT.format('b')}",
+            f"SELECT count(*) FROM {PG_TABLE} s WHERE {match}",
         )
     # CROSS JOIN keeps SQLite from scanning the bot's chunks and matching each one.
     return (
@@ -199,8 +205,8 @@ def doc_freqs(
         sampled = list(
             db.session.execute(
                 text(
-                    f"SELECT {counts_sql} FROM (SELECT {PG_VECTOR} FROM chunks c "
-                    "WHERE c.bot_id = :b ORDER BY c.id LIMIT :s) t"
+                    f"SELECT {counts_sql} FROM (SELECT {PG_VECTOR} FROM {PG_TABLE} s "
+                    f"WHERE s.bot_id = {PG_BOT.format('b')} ORDER BY s.chunk_id LIMIT :s) t"
                 ),
                 params,
             ).one()
@@ -254,13 +260,14 @@ def candidates(
         for i, word in enumerate(words)
     ]
     if dialect() == "postgresql":
-        # As on SQLite: rank the matches on their ids, then read the text of the few kept.
+        # As on SQLite: rank the matches in the narrow search table, then read the text
+        # of the few kept from chunks.
         sql = (
             f"SELECT {COLUMNS}, t.rank FROM ("
-            f"SELECT c.id AS id, ts_rank({PG_VECTOR}, q.query, 1) AS rank "
-            f"FROM chunks c, (SELECT {' || '.join(terms)} AS query) q "
-            f"WHERE c.bot_id = :bot AND {PG_VECTOR} @@ q.query "
-            "ORDER BY rank DESC, c.id LIMIT :n"
+            f"SELECT s.chunk_id AS id, ts_rank(s.{PG_VECTOR}, q.query, 1) AS rank "
+            f"FROM {PG_TABLE} s, (SELECT {' || '.join(terms)} AS query) q "
+            f"WHERE s.bot_id = {PG_BOT.format('bot')} AND s.{PG_VECTOR} @@ q.query "
+            "ORDER BY rank DESC, s.chunk_id LIMIT :n"
             ") t JOIN chunks c ON c.id = t.id ORDER BY t.rank DESC, c.id"
         )
     else:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from knowledge import IngestError, add_file, add_text, delete_document
-from knowledge.fulltext import PG_VECTOR
+from knowledge.fulltext import PG_TABLE, PG_VECTOR
 from models import Bot, Chunk, Document, db
 
 
@@ -29,7 +29,7 @@ def chunk_count(document_id: int | None = None) -> int:
 def fts_count(word: str) -> int:
     """Count full-text matches the way the database's own index sees them."""
     if db.engine.dialect.name == "postgresql":
-        sql = f"SELECT count(*) FROM chunks WHERE {PG_VECTOR} @@ plainto_tsquery('english', :w)"
+        sql = f"SELECT count(*) FROM {PG_TABLE} WHERE {PG_VECTOR} @@ plainto_tsquery('english', :w)"
     else:
         sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH :w"
     return db.session.scalar(text(sql), {"w": word})

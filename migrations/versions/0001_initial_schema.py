@@ -8,7 +8,7 @@ Create Date: 2026-11-24 08:07:48.692172
 from alembic import op
 import sqlalchemy as sa
 
-from models import install_search
+from models import POSTGRES_TSV_COLUMN_DDL, install_search
 
 
 # revision identifiers, used by Alembic.
@@ -179,7 +179,13 @@ def upgrade():
     sa.UniqueConstraint('message_id')
     )
     # ### end Alembic commands ###
-    install_search(op.get_bind())
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':
+        # This revision's layout: the tsvector in chunks (0005p moves it to a table).
+        for statement in POSTGRES_TSV_COLUMN_DDL:
+            op.execute(statement)
+    else:
+        install_search(bind)
 
 
 def downgrade():
