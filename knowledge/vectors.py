@@ -45,6 +45,10 @@ class _Index:
 _indexes: OrderedDict[tuple, _Index] = OrderedDict()
 _lock = threading.Lock()
 _builds: list[threading.Thread] = []
+# One load at a time per bot and model: the questions that arrive while a bot's vectors
+# are read (a cold worker, a changed bot) wait for that load instead of each reading
+# every vector and building a graph of its own.
+_loading: dict[tuple, threading.Lock] = {}
 
 
 def version(bot_id: int) -> tuple:
@@ -136,6 +140,16 @@ def _evict(budget: int) -> None:
         total -= index.nbytes
 
 
+def _cached(key: tuple, stamp: tuple) -> _Index | None:
+    """Return the cached index for key if it is of this version (marked recently used)."""
+    with _lock:
+        index = _indexes.get(key)
+        if index is None or index.version != stamp:
+            return None
+        _indexes.move_to_end(key)
+        return index
+
+
 def nearest(
     bot_id: int,
     query: np.ndarray,
@@ -148,18 +162,20 @@ def nearest(
     """Return (chunk_id, cosine similarity) of the bot's nearest chunks, best first."""
     key = (str(db.engine.url), bot_id, model)
     stamp = stamp if stamp is not None else version(bot_id)
-    with _lock:
-        index = _indexes.get(key)
-        if index is not None:
-            _indexes.move_to_end(key)
-    if index is None or index.version != stamp:
-        index = _load(bot_id, stamp, int(query.shape[0]), fill)
+    index = _cached(key, stamp)
+    if index is None:
         with _lock:
-            _indexes[key] = index
-            _indexes.move_to_end(key)
-            _evict(cache_mb * 1_000_000)
-        if len(index.ids) >= HNSW_MIN:
-            _start_build(index)
+            gate = _loading.setdefault(key, threading.Lock())
+        with gate:
+            index = _cached(key, stamp)  # loaded while this question waited
+            if index is None:
+                index = _load(bot_id, stamp, int(query.shape[0]), fill)
+                with _lock:
+                    _indexes[key] = index
+                    _indexes.move_to_end(key)
+                    _evict(cache_mb * 1_000_000)
+                if len(index.ids) >= HNSW_MIN:
+                    _start_build(index)
     if not len(index.ids) or limit <= 0:
         return []
     with _lock:

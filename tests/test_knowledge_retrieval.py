@@ -219,6 +219,44 @@ def test_vector_cache_is_bounded_and_follows_changes(bot, app):
         assert search(bot, "loyalty points")[0].title == "Loyalty"
 
 
+def test_questions_arriving_together_load_a_bots_vectors_once(bot, app, monkeypatch):
+    import threading
+    import time
+
+    from knowledge import vectors
+    from knowledge.embeddings import embed_local
+
+    loads = []
+    real_load = vectors._load
+
+    def slow_load(*args, **kwargs):
+        loads.append(args[1])
+        time.sleep(0.2)  # every other question arrives while this one reads
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(vectors, "_load", slow_load)
+    with app.app_context():
+        query = embed_local(["when will my parcel arrive abroad"])[0]
+    stamp, model = ("together", bot), "wordllama-l2-256"
+    found: list[list[int]] = []
+
+    def ask() -> None:
+        with app.app_context():
+            found.append([c for c, _ in vectors.nearest(bot, query, 3, model, None, 256, stamp)])
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert loads == [stamp]
+    assert len(found) == 8 and all(f == found[0] for f in found) and found[0]
+    # A changed bot is read again, once.
+    with app.app_context():
+        vectors.nearest(bot, query, 3, model, None, 256, ("changed", bot))
+    assert loads == [stamp, ("changed", bot)]
+
+
 def test_large_bot_is_searched_with_the_approximate_index(bot, app, monkeypatch):
     from knowledge import vectors
     from knowledge.embeddings import embed_local
