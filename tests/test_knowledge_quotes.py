@@ -95,3 +95,12 @@ def test_a_further_passage_of_the_first_page_is_quoted_and_cited_as_that_page():
     assert "--invert-match" not in compose(
         "which option selects the non-matching lines", [first, other]
     )
+
+
+def test_a_rule_of_dashes_is_not_taken_for_option_names():
+    # A failed match on a long run of dashes used to be retried split every possible way
+    # (seconds for a rule of a few hundred); the passage is quoted as any other.
+    rule = "-" * 400
+    text = f"{rule} x\n\nThe ‘-c’ option counts the matching lines.\n\n{rule}"
+    quotes = best_sentences("how do I count matching lines", [passage(text)], 2)
+    assert quotes[0].text == "The ‘-c’ option counts the matching lines."
