@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.fulltext import PREFIX_MIN
+from knowledge.fulltext import HEADING_WEIGHT, PREFIX_MIN, TITLE_WEIGHT
 from knowledge.passages import AVG_WORDS, K1, B, coverage, label_stems, stem_counts
 from knowledge.terms import stem, stems_of
 
@@ -23,10 +23,6 @@ RRF_K = 60
 NAMES = ["rrf", "bm25", "cosine", "coverage", "label_cosine", "label_coverage"]
 # Fitted by `bench/quality.py --calibrate` on the tuning questions.
 COEF = np.array([0.0, 0.625, 0.5, 0.6, 0.5, 0.3])
-
-
-# The same column weights as the SQLite index (knowledge/fulltext.py).
-TITLE_WEIGHT, HEADING_WEIGHT = 4.0, 2.0
 
 
 @lru_cache(maxsize=4096)  # a few MB: the candidates of recent questions
