@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tables.base import Base, Model, db, new_id, utcnow
+from tables.base import Base, Model, db, new_id, table_of, upsert_for, utcnow
 from tables.search import (
     POSTGRES_SEARCH_DDL,
     POSTGRES_TSV_COLUMN_DDL,
@@ -68,6 +68,8 @@ __all__ = [
     "drop_search",
     "install_postgres_search",
     "install_search",
+    "table_of",
+    "upsert_for",
     "new_id",
     "utcnow",
 ]

@@ -8,15 +8,13 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from engine import drafts, events
 from engine.calls import Reply, effective_model, record_usage, stored_history, usage_object
 from engine.providers import ProviderError
 from engine.refusal import answered
-from models import Bot, db, utcnow
+from models import Bot, db, upsert_for, utcnow
 from services.conversations import CONVERSATIONS, MESSAGES, Turn
 from services.webhooks import emit_event
 
@@ -134,8 +132,11 @@ def _finish(
 @functools.cache
 def _store_answer(dialect: str) -> Any:
     """Return the answer's INSERT for a dialect: nothing (no row returned) if it is stored."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(MESSAGES).on_conflict_do_nothing(index_elements=["id"]).returning(MESSAGES.c.id)
+    return (
+        upsert_for(dialect)(MESSAGES)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(MESSAGES.c.id)
+    )
 
 
 _COUNT_ANSWER = (

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Table, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, select
 
 import logs
 from engine.curated import promote, stream_curated
@@ -26,7 +24,7 @@ from engine.providers import Item, stream_offline, stream_openai
 from engine.refusal import fallback_text
 from engine.tokens import count_messages, count_tokens
 from knowledge.retrieval import Passage, search
-from models import Bot, Message, UsageDaily, db, utcnow
+from models import Bot, Message, UsageDaily, db, table_of, upsert_for, utcnow
 
 
 def effective_model(bot: Bot) -> str:
@@ -190,10 +188,8 @@ def _usage_upsert(dialect: str) -> Any:
 
     Building it (the `excluded` alias, a cache key) cost more than running it.
     """
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = UsageDaily.__table__
-    assert isinstance(table, Table)
-    statement = insert(table)
+    table = table_of(UsageDaily)
+    statement = upsert_for(dialect)(table)
     return statement.on_conflict_do_update(
         index_elements=["bot_id", "key_id", "model", "day"],
         set_={name: table.c[name] + statement.excluded[name] for name in _SUMMED},

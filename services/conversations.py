@@ -12,12 +12,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, case, delete, insert, inspect
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import case, delete, insert, inspect
 
 from engine import drafts
-from models import ApiKey, Bot, Conversation, Lead, Message, db, utcnow
+from models import ApiKey, Bot, Conversation, Lead, Message, db, table_of, upsert_for, utcnow
 from services.limits import charge_question
 from services.retention import delete_conversations
 from services.webhooks import emit_event
@@ -38,14 +36,8 @@ class Turn:
     bot: Bot | None = None
 
 
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-CONVERSATIONS = _table(Conversation)
-MESSAGES = _table(Message)
+CONVERSATIONS = table_of(Conversation)
+MESSAGES = table_of(Message)
 BOT_COLUMNS = tuple(column.key for column in inspect(Bot).column_attrs)
 # Values come with each call; the columns left out take their defaults (id, seq, times).
 _INSERT_MESSAGE = insert(MESSAGES)
@@ -157,9 +149,8 @@ def _conversation_id(
 @functools.cache
 def _start_or_count(dialect: str) -> Any:
     """Return the turn's conversation upsert for a dialect, built once (values per call)."""
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     table = CONVERSATIONS
-    statement = insert_(table)
+    statement = upsert_for(dialect)(table)
     new = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=["bot_id", "session_id"],

@@ -6,11 +6,9 @@ import functools
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam
 
-from models import QuotaDaily, db
+from models import QuotaDaily, db, table_of, upsert_for
 
 
 def today() -> date:
@@ -36,11 +34,9 @@ def take(key_id: int, quota: int, day: date | None = None, *, commit: bool = Tru
 @functools.cache
 def _take(dialect: str) -> Any:
     """Return the quota's guarded upsert for a dialect, built once (values per call)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = QuotaDaily.__table__
-    assert isinstance(table, Table)
+    table = table_of(QuotaDaily)
     return (
-        insert(table)
+        upsert_for(dialect)(table)
         .values(key_id=bindparam("key_id"), day=bindparam("day"), used=bindparam("used"))
         .on_conflict_do_update(
             index_elements=["key_id", "day"],

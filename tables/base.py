@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,6 +25,18 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+def table_of(model: type[Any]) -> Table:
+    """Return a model's Table, for statements built once with Core."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def upsert_for(dialect: str) -> Any:
+    """Return the dialect's INSERT constructor, the one with ON CONFLICT (PostgreSQL or SQLite)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def utcnow() -> datetime:

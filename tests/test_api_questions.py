@@ -75,6 +75,7 @@ def test_lists_every_question_newest_first(client, auth, asked):
         ("?per_page=2", [REFUNDS, UNKNOWN]),
         ("?per_page=2&page=2", [KNOWN]),
         ("?answered=", [REFUNDS, UNKNOWN, KNOWN]),
+        ("?rating=&answered=", [REFUNDS, UNKNOWN, KNOWN]),
     ],
 )
 def test_filters_and_pages(client, auth, asked, query, expected):
@@ -98,6 +99,9 @@ def test_has_more(client, auth, asked):
         "page=x",
         "per_page=0",
         "per_page=101",
+        "rating=&rating=down",
+        "answered=true&answered=false",
+        "page=1&page=2",
     ],
 )
 def test_bad_query_is_400(client, auth, query):

@@ -113,6 +113,10 @@ def refuse_unknown_query() -> None:
     unknown = sorted(set(request.args) - allowed - {"api_key"})
     if unknown:
         raise InvalidRequest(f"Unknown query parameter '{unknown[0][:60]}'.")
+    # No documented parameter is a list: a repeated one is refused, not read by its first value.
+    repeated = sorted(name for name in allowed if len(request.args.getlist(name)) > 1)
+    if repeated:
+        raise InvalidRequest(f"Query parameter '{repeated[0]}' is given more than once.")
 
 
 @developer.get("/openapi.json")

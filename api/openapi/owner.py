@@ -11,7 +11,9 @@ from api.sessions import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from api.validation import MAX_ID
 
 # An empty date parameter means its default, as if it were absent.
-DAY_OR_EMPTY = {"anyOf": [DAY, {"type": "string", "maxLength": 0}]}
+EMPTY = {"type": "string", "maxLength": 0}  # a form's blank field: the same as leaving it out
+DAY_OR_EMPTY = {"anyOf": [DAY, EMPTY]}
+BOOL_OR_EMPTY = {"anyOf": [BOOL, EMPTY]}
 CURATED_DESCRIPTION = (
     "A visitor question that retrieval matches to a curated answer (paraphrases included) "
     "is answered from it first, and the answer is cited as a source whose title is the "
@@ -31,7 +33,7 @@ def owner_paths() -> dict[str, Any]:
                 errors=(400, 401, 403),
                 params=[
                     *pages(DEFAULT_PER_PAGE, MAX_PER_PAGE),
-                    query("include_all", BOOL, "Add each session's messages."),
+                    query("include_all", BOOL_OR_EMPTY, "Add each session's messages."),
                 ],
             )
         },
@@ -133,8 +135,8 @@ def owner_paths() -> dict[str, Any]:
                 errors=(400, 401, 403),
                 params=[
                     *pages(DEFAULT_PER_PAGE, MAX_PER_PAGE),
-                    query("answered", BOOL, "Only answered (true) or unanswered (false)."),
-                    query("rating", {"enum": ["up", "down"]}, "Only answers rated so."),
+                    query("answered", BOOL_OR_EMPTY, "Only answered (true) or unanswered (false)."),
+                    query("rating", {"enum": ["up", "down", ""]}, "Only answers rated so."),
                 ],
                 description="`answered` and `rating` each narrow the list; given together, "
                 "a question matching either is listed, so `answered=false&rating=down` is "
