@@ -1,7 +1,16 @@
 """Fit the ranking weights (knowledge/fusion.py) and the answer-or-fallback model
-(knowledge/confidence.py) on the tuning questions of bench/quality.py."""
+(knowledge/confidence.py) on the tuning questions of bench/quality.py.
+
+Each fit is also cross-validated inside the tuning half: fitted on all folds but one,
+measured on that one, so that a gain that only memorises the tuning questions shows.
+The folds split by question (an unrelated question is asked of every bot, and all its
+trials fall in the same fold).
+"""
 
 from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,22 +29,58 @@ def _logistic(x: np.ndarray, y: np.ndarray, steps: int = 20000, rate: float = 0.
     return w
 
 
-def fit_confidence(samples: list[tuple[list[float], int]]) -> None:
-    """Fit and print confidence.COEF with the tuning trade-off at a few thresholds."""
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def fold_of(question: str, folds: int, seed: int = 0) -> int:
+    """Return the fold of a tuning question (a fixed hash, independent of the halves' split)."""
+    return zlib.crc32(f"{seed}:{question}".encode()) % folds
+
+
+def _probability(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+
+
+def fit_confidence(
+    samples: list[tuple[list[float], int]], groups: list[str] | None = None, folds: int = 5
+) -> None:
+    """Fit and print confidence.COEF with the tuning trade-off at a few thresholds.
+
+    Given each sample's question (groups), also print the trade-off of models fitted
+    without the question's fold, over three different fold assignments.
+    """
     x = np.array([f for f, _ in samples], dtype=float)
     y = np.array([label for _, label in samples], dtype=float)
     w = _logistic(x, y)
-    p = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+    p = _probability(w, x)
     names = ["bias", *confidence.NAMES]
     print(
         "confidence COEF = {"
         + ", ".join(f'"{n}": {v:.3f}' for n, v in zip(names, w, strict=False))
         + "}"
     )
-    for t in (0.3, 0.4, 0.5, 0.6, 0.7):
+    for t in THRESHOLDS:
         print(
             f"  threshold {t}: related answered {np.mean(p[y == 1] >= t):.3f}, "
-            f"others refused {np.mean(p[y == 0] < t):.3f} (tuning)"
+            f"others refused {np.mean(p[y == 0] < t):.3f} (tuning, fitted on all of it)"
+        )
+    if not groups:
+        return
+    held = []  # each sample's probability from a model that did not see its question
+    for seed in range(3):
+        fold = np.array([fold_of(g, folds, seed) for g in groups])
+        out = np.zeros(len(y))
+        for k in range(folds):
+            test = fold == k
+            out[test] = _probability(_logistic(x[~test], y[~test]), x[test])
+        held.append(out)
+    for t in THRESHOLDS:
+        answered = [np.mean(p[y == 1] >= t) for p in held]
+        refused = [np.mean(p[y == 0] < t) for p in held]
+        print(
+            f"  threshold {t}: related answered {min(answered):.3f}-{max(answered):.3f}, "
+            f"others refused {min(refused):.3f}-{max(refused):.3f} "
+            f"({folds}-fold cross-validation, three splits)"
         )
 
 
@@ -53,8 +98,48 @@ def _recall(questions: list[Candidates], coef: np.ndarray) -> tuple[float, float
     return r1 / len(questions), r5 / len(questions)
 
 
-def fit_ranking(questions: list[Candidates], passes: int = 4) -> None:
-    """Search fusion.COEF one weight at a time for the best tuning R@1 + R@5; print it."""
+def _search(questions: list[Candidates], coef: np.ndarray, passes: int) -> np.ndarray:
+    """Return the weights found one at a time, from coef, for the best R@1 + R@5."""
+    best = sum(_recall(questions, coef))
+    for _ in range(passes):
+        for i in range(len(coef)):
+            for factor in (0.0, 0.25, 0.5, 0.8, 1.25, 2.0, 4.0):
+                trial = coef.copy()
+                trial[i] = coef[i] * factor if coef[i] else factor * 0.5
+                score = sum(_recall(questions, trial))
+                if score > best + 1e-9:
+                    best, coef = score, trial
+    return coef
+
+
+def cross_validate(
+    questions: list[Candidates],
+    texts: list[str],
+    fit: Callable[[list[Candidates]], np.ndarray],
+    folds: int = 2,
+    seeds: int = 3,
+) -> tuple[float, float]:
+    """Return the mean (R@1, R@5) on each fold of weights fitted on the other folds."""
+    total = np.zeros(2)
+    for seed in range(seeds):
+        fold = [fold_of(t, folds, seed) for t in texts]
+        for k in range(folds):
+            train = [q for q, f in zip(questions, fold, strict=True) if f != k]
+            test = [q for q, f in zip(questions, fold, strict=True) if f == k]
+            if train and test:
+                total += np.array(_recall(test, fit(train))) * len(test)
+    r1, r5 = total / (len(questions) * seeds)
+    return float(r1), float(r5)
+
+
+def fit_ranking(
+    questions: list[Candidates], passes: int = 4, texts: list[str] | None = None
+) -> None:
+    """Search fusion.COEF one weight at a time for the best tuning R@1 + R@5; print it.
+
+    Given the questions' texts, also print the recall of the search cross-validated on
+    two folds (weights searched on one half of the tuning questions, measured on the other).
+    """
     alternatives = {
         "BM25 rank only": [1, 0, 0, 0, 0, 0],
         "cosine only": [0, 0, 1, 0, 0, 0],
@@ -64,16 +149,11 @@ def fit_ranking(questions: list[Candidates], passes: int = 4) -> None:
     for name, weights in alternatives.items():
         r1, r5 = _recall(questions, np.array(weights, dtype=float))
         print(f"  {name}: tuning R@1 {r1:.3f}, R@5 {r5:.3f}")
-    coef = np.array(fusion.COEF, dtype=float)
-    best = sum(_recall(questions, coef))
-    print(f"  current: tuning R@1, R@5 = {_recall(questions, coef)}")
-    for _ in range(passes):
-        for i in range(len(coef)):
-            for factor in (0.0, 0.25, 0.5, 0.8, 1.25, 2.0, 4.0):
-                trial = coef.copy()
-                trial[i] = coef[i] * factor if coef[i] else factor * 0.5
-                score = sum(_recall(questions, trial))
-                if score > best + 1e-9:
-                    best, coef = score, trial
+    start = np.array(fusion.COEF, dtype=float)
+    print(f"  current: tuning R@1, R@5 = {_recall(questions, start)}")
+    coef = _search(questions, start, passes)
     print("fusion COEF = np.array([" + ", ".join(f"{v:.4g}" for v in coef) + "])")
     print(f"  fitted: tuning R@1, R@5 = {_recall(questions, coef)}")
+    if texts:
+        r1, r5 = cross_validate(questions, texts, lambda train: _search(train, start, passes))
+        print(f"  searched on one fold, measured on the other: R@1 {r1:.3f}, R@5 {r5:.3f}")

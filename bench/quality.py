@@ -4,19 +4,25 @@ Prints, on the held-out half of the questions only: recall@1, recall@5 and MRR o
 right page among the sources, the share of unrelated and look-alike questions refused,
 the share of related ones answered, and the share of offline answers holding the fact
 asked for; then ingestion MB/s (parse, chunk, embed, store) and search latency at 10k
-and 100k chunks. `--calibrate` fits the answer-or-fallback model on the tuning half;
-`--speed` skips the questions and prints only ingestion and search latency.
-`--split tuning` prints the same figures on the tuning half instead (for work in
-progress, so that the held-out half is looked at only once); `--misses` lists the
-questions of that half whose offline answer lacks the fact, with the answer.
+and 100k chunks (`--sizes ""` skips them). `--calibrate` fits the ranking weights and
+the answer-or-fallback model on the tuning half, and prints both cross-validated inside
+it; `--dump FILE` writes the tuning questions' signals as JSON for other fits; `--speed`
+skips the questions and prints only ingestion and search latency. Each bot's vectors
+are loaded (and any approximate index built) before its first question, so two runs
+give the same figures. `--split tuning` prints the same figures on the tuning half
+instead (for work in progress, so that the held-out half is looked at only once);
+`--misses` lists the questions of that half whose offline answer lacks the fact, with
+the answer.
 
     .venv/bin/python bench/quality.py [--database URL] [--sizes 10000,100000] [--calibrate]
                                       [--speed] [--split held-out|tuning] [--misses]
+                                      [--dump FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import tempfile
@@ -124,6 +130,9 @@ def main() -> None:
     parser.add_argument(
         "--misses", action="store_true", help="list the offline answers that lack the fact"
     )
+    parser.add_argument(
+        "--dump", metavar="FILE", help="write the tuning half's signals as JSON (for fitting)"
+    )
     args = parser.parse_args()
 
     def reported(question: str) -> bool:
@@ -139,6 +148,7 @@ def main() -> None:
     refused = {"unrelated": [0, 0], "look-alike": [0, 0]}
     samples: list[tuple[list[float], int]] = []  # tuning confidence features and labels
     ranking: list[list[tuple[int, bool, list[float]]]] = []  # tuning candidates
+    dump: list[dict] = []  # the same, question by question, for --dump
     per_corpus = []
     with app.app_context():
         db.session.remove()
@@ -164,6 +174,11 @@ def main() -> None:
             bots[kind] = bot.id
             if args.speed:
                 continue
+            # Every question is asked of the same dense step: the bot's vectors loaded and,
+            # on a bot large enough for one, its approximate index built (until it is, the
+            # exact product answers, so results would depend on timing).
+            retrieve(bot.id, "warm up", 5)
+            vectors.wait_for_builds()
             hits = [0, 0, 0.0, 0]
             for item in SETS[kind]:
                 question, label = item[0], item[1]
@@ -174,6 +189,10 @@ def main() -> None:
                     samples.append((found.features, 1))
                     ranking.append(
                         [(d, matches(label, titles[d], kind), f) for d, f in found.candidates]
+                    )
+                    dump.append(
+                        {"bot": kind, "set": "related", "question": question}
+                        | {"features": found.features, "candidates": ranking[-1]}
                     )
                 if not reported(question):
                     continue
@@ -203,6 +222,10 @@ def main() -> None:
                     found = retrieve(bot.id, question, 5)
                     if not held_out(question):
                         samples.append((found.features, 0))
+                        dump.append(
+                            {"bot": kind, "set": name, "question": question}
+                            | {"features": found.features, "candidates": found.candidates}
+                        )
                     if not reported(question):
                         continue
                     refused[name][0] += not found.confident
@@ -237,11 +260,14 @@ def main() -> None:
             f"ingestion       {total_bytes / 1e6 / total_time:.2f} MB/s with embeddings "
             f"({total_bytes / 1e6 / total_cpu:.2f} MB per CPU second of this process)"
         )
+        if args.dump:
+            Path(args.dump).write_text(json.dumps(dump))
         if args.calibrate:
             from bench.calibrate import fit_confidence, fit_ranking
 
-            fit_ranking(ranking)
-            fit_confidence(samples)
+            related = [r["question"] for r in dump if r["set"] == "related"]
+            fit_ranking(ranking, texts=related)
+            fit_confidence(samples, [r["question"] for r in dump])
         queries = [q for kind in bots for q, *_ in SETS[kind]]
         bot_id = bots.get("guide") or next(iter(bots.values()))
         for target in [int(s) for s in args.sizes.split(",") if s]:
