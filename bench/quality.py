@@ -144,7 +144,7 @@ def main() -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = args.database or f"sqlite:///{tmp}/quality.db"
     db.init_app(app)
     stats = {"r1": 0, "r5": 0, "mrr": 0.0, "n": 0, "answered": 0, "fact": 0, "facts": 0}
-    stats.update(given=0, given_fact=0)
+    stats.update(given=0, given_fact=0, passage_fact=0)
     refused = {"unrelated": [0, 0], "look-alike": [0, 0]}
     samples: list[tuple[list[float], int]] = []  # tuning confidence features and labels
     ranking: list[list[tuple[int, bool, list[float]]]] = []  # tuning candidates
@@ -206,12 +206,17 @@ def main() -> None:
                     answer = compose(question, found.passages) if found.confident else ""
                     # Case matters for options (-n is not -N); not for words.
                     hit = bool(re.search(fact, answer))
+                    # What the offline answer could have quoted: is the fact there at all?
+                    quotable = [m for p in found.passages for m in (p, *p.more)]
+                    held = any(re.search(fact, m.content) for m in quotable)
+                    stats["passage_fact"] += held
                     stats["facts"] += 1
                     stats["fact"] += hit
                     stats["given"] += found.confident
                     stats["given_fact"] += hit
                     if args.misses and not hit:
-                        print(f"miss  [{kind}] {question}  (wants /{fact}/, rank {rank})")
+                        where = "in a passage" if held else "in no passage"
+                        print(f"miss  [{kind}] {question}  (wants /{fact}/, rank {rank}, {where})")
                         print(f"      {answer or '(fallback)'}")
             per_corpus.append((kind, len(pages), hits))
             for name, asked in (
@@ -255,6 +260,10 @@ def main() -> None:
                 print(
                     f"fact in answer  {stats['fact'] / stats['facts']:.3f} of questions with a "
                     f"fact; {share:.3f} of the offline answers given"
+                )
+                print(
+                    f"fact in passage {stats['passage_fact'] / stats['facts']:.3f} of questions "
+                    "with a fact (what the answer could quote, answered or not)"
                 )
         print(
             f"ingestion       {total_bytes / 1e6 / total_time:.2f} MB/s with embeddings "
