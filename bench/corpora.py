@@ -25,6 +25,9 @@ zipfile zoneinfo""".split()
 INFO = Path("/usr/share/info")
 MANUALS = ["grep", "sed", "gzip", "find", "diffutils"]
 DOC = Path("/usr/share/doc")
+# pydoc shows a default that is an object as "<object object at 0x7f…>": the address
+# changes with every process, and with it the page's tokens and chunks. It is dropped.
+ADDRESS_RE = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
 
 
 def _read(path: Path) -> str:
@@ -47,7 +50,8 @@ def reference() -> dict[str, str]:
         ):
             warnings.simplefilter("ignore")
             module = importlib.import_module(name)
-            pages[name] = pydoc.render_doc(module, renderer=pydoc.plaintext)
+            page = pydoc.render_doc(module, renderer=pydoc.plaintext)
+            pages[name] = ADDRESS_RE.sub("", page)
     return pages
 
 
