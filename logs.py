@@ -9,6 +9,8 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +82,24 @@ def configure(json_lines: bool = True, names: tuple[str, ...] = ("docent",)) -> 
         )
         handler.addFilter(RedactKeys())
         logger.addHandler(handler)
+
+
+@contextmanager
+def root_kept() -> Iterator[None]:
+    """Keep the root logger's handlers and level as they are across a library's import.
+
+    Some libraries call logging.basicConfig() when imported (the local embedding
+    model's does): the root logger then prints, at INFO, a second plain-text copy of
+    every request line and a line for every HTTP call to the model server.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)
 
 
 def note(**fields: Any) -> None:

@@ -7,6 +7,7 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterator
+from json.encoder import encode_basestring
 from typing import Any
 
 from flask import Flask, Response, current_app
@@ -16,18 +17,26 @@ from engine.events import Event
 
 _DONE = object()
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# json.dumps(value, ensure_ascii=False), without building an encoder at every call.
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def ndjson(event: Event) -> str:
     """Serialise an event as one NDJSON line."""
-    return json.dumps(event, ensure_ascii=False) + "\n"
+    if event["type"] == "delta" and isinstance(event["content"], str):
+        # Most lines of an answer: the text json.dumps writes for events.delta, built directly.
+        return '{"type": "delta", "content": ' + encode_basestring(event["content"]) + "}\n"
+    return _dumps(event) + "\n"
 
 
 def sse(event: Event) -> str:
     """Serialise an event as an SSE block with SPEC's `event:` names."""
     kind = event["type"]
     if kind == "delta":
-        name, data = "message", {"content": event["content"]}
+        content = event["content"]
+        if isinstance(content, str):  # as below, built directly
+            return f'event: message\ndata: {{"content": {encode_basestring(content)}}}\n\n'
+        name, data = "message", {"content": content}
     elif kind == "start":
         name, data = "start", {"session_id": event["sessionId"], "message_id": event["message_id"]}
     elif kind == "sources":
@@ -44,7 +53,7 @@ def sse(event: Event) -> str:
         )
     else:
         name, data = "error", {"success": False, "error": event["error"]}
-    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    return f"event: {name}\ndata: {_dumps(data)}\n\n"
 
 
 def ndjson_response(factory: Callable[[], Generator[Event, None, None]]) -> Response:

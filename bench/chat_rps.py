@@ -21,6 +21,9 @@ py-spy during the measured time and writes a flame graph (.svg) or raw stacks (.
 streaming alternately) through Flask's test client and prints the process CPU time and
 the SQL statements per request, by route. CPU time of one process is what the rest of
 a busy machine moves least, so this is the figure to compare between two checkouts.
+With --model-server it asks bench/streams.py's one-document bot instead, answered by
+the loopback model server (tests/llm_server.py in its own process, 50 tokens with no
+pause): the streaming path of that benchmark, one question at a time.
 """
 
 from __future__ import annotations
@@ -142,19 +145,43 @@ def profile(pid: int, path: str, seconds: float) -> subprocess.Popen[bytes]:
     )
 
 
-def in_process(database: str, chunks: int, requests: int) -> None:
+def in_process(database: str, chunks: int, requests: int, model_server: bool = False) -> None:
     """Ask questions through the test client; print CPU ms and statements per request."""
+    config: dict[str, object] = {
+        "SQLALCHEMY_DATABASE_URI": database,
+        "SECRET_KEY": "bench",
+        "RATE_LIMIT_IP": "1000000/minute",
+        "QUEUE_URL": "memory://",
+    }
+    upstream = None
+    if model_server:
+        # bench/streams.py's bot and model server, without its pauses: 50 tokens at once.
+        from bench.common import shipping_bot
+        from bench.streams import UPSTREAM
+
+        code = UPSTREAM.format(root=str(ROOT), tokens=50, gap=0.0)
+        upstream = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+        assert upstream.stdout is not None
+        url = upstream.stdout.readline().decode().strip()
+        config |= {"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": url}
+        key = shipping_bot(database, "slow")
+        chunks = 1
+    else:
+        key = prepare(database, chunks)
+    try:
+        _ask_in_process(database, chunks, requests, key, config)
+    finally:
+        if upstream is not None:
+            upstream.terminate()
+            upstream.wait()
+
+
+def _ask_in_process(
+    database: str, chunks: int, requests: int, key: str, config: dict[str, object]
+) -> None:
     from sqlalchemy import event
 
-    key = prepare(database, chunks)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database,
-            "SECRET_KEY": "bench",
-            "RATE_LIMIT_IP": "1000000/minute",
-            "QUEUE_URL": "memory://",
-        }
-    )
+    app = create_app(config)
     client_ = app.test_client()
     headers = {"Authorization": f"Bearer {key}"}
     rng = random.Random(1)
@@ -190,7 +217,8 @@ def in_process(database: str, chunks: int, requests: int) -> None:
                     f"| {len(statements) / n:.2f} ({per}) |"
                 )
     kind = database.split(":")[0]
-    print(f"in process, one thread, {requests} requests a route, {chunks} chunks, {kind}")
+    model = "the loopback model server" if config.get("OPENAI_BASE_URL") else "offline"
+    print(f"in process, one thread, {requests} requests a route, {chunks} chunks, {kind}, {model}")
     print("| route | CPU ms per request | wall ms per request | SQL statements per request |")
     print("| --- | --- | --- | --- |")
     print("\n".join(rows))
@@ -209,12 +237,17 @@ def main() -> None:
     parser.add_argument(
         "--in-process", type=int, default=0, metavar="N", help="N requests via the test client"
     )
+    parser.add_argument(
+        "--model-server",
+        action="store_true",
+        help="with --in-process: the one-document bot answered by a loopback model server",
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="docent-rps-")
     database = args.database or f"sqlite:///{workdir}/rps.db"
     if args.in_process:
-        in_process(database, args.chunks, args.in_process)
+        in_process(database, args.chunks, args.in_process, args.model_server)
         return
     key = prepare(database, args.chunks)
     env = {

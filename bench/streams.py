@@ -151,6 +151,24 @@ async def wait_ready(port: int) -> None:
     raise SystemExit(f"no server on port {port}")
 
 
+async def wait_settled(server: Server, workers: int, seconds: float = 180.0) -> None:
+    """Wait until every worker has started and gone quiet (Docent's load the embedding
+    model before they take requests); otherwise the warm-up all goes to the first worker
+    up, and the other one's first questions (its first retrieval, its first model call)
+    fall into a measured row."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        children = server.pids()[1:]
+        if len(children) >= workers:
+            before = [cpu_seconds([pid]) for pid in children]
+            await asyncio.sleep(0.5)
+            if all(cpu_seconds([pid]) - b < 0.1 for pid, b in zip(children, before, strict=True)):
+                return
+        else:
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"the {server.name} workers did not settle in {seconds:.0f} s")
+
+
 @dataclass
 class Result:
     first: float | None = None
@@ -340,6 +358,7 @@ def percentile(values: list[float], share: float) -> float:
 
 async def run(args: argparse.Namespace, docent: Server, relay: Server) -> None:
     await asyncio.gather(wait_ready(docent.port), wait_ready(relay.port))
+    await asyncio.gather(wait_settled(docent, args.workers), wait_settled(relay, args.workers))
     wires = args.wires.split(",")
     for server in (docent, relay):  # warm both: imports, clients, statement caches
         for wire in wires:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+from sqlalchemy import bindparam, select
+
 from engine.providers import Item, stream_text
 from knowledge.retrieval import Passage
 from models import Document, db
@@ -33,14 +35,8 @@ def promote(bot_id: int, passages: list[Passage]) -> Passage | None:
     """
     if not passages:
         return None
-    ids = {p.document_id for p in passages}
-    curated = set(
-        db.session.execute(
-            db.select(Document.id).where(
-                Document.bot_id == bot_id, Document.source == CURATED, Document.id.in_(ids)
-            )
-        ).scalars()
-    )
+    ids = list({p.document_id for p in passages})
+    curated = set(db.session.execute(_CURATED, {"bot_id": bot_id, "ids": ids}).scalars())
     best = max(p.score for p in passages)
     for p in passages:
         if p.document_id in curated and p.score >= best * NEAR_BEST:
@@ -50,6 +46,14 @@ def promote(bot_id: int, passages: list[Passage]) -> Passage | None:
             p.heading = ""
             return p
     return None
+
+
+# Built once: building the statement cost about as much as running it.
+_CURATED = select(Document.id).where(
+    Document.bot_id == bindparam("bot_id"),
+    Document.source == CURATED,
+    Document.id.in_(bindparam("ids", expanding=True)),
+)
 
 
 def stream_curated(messages: list[dict[str, str]], answer: str) -> Generator[Item, None, None]:

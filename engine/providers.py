@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import openai
 
 from engine.tokens import count_messages, count_tokens
 from knowledge.retrieval import Passage, Quote, best_sentences
-
-if TYPE_CHECKING:
-    from openai.types.chat import ChatCompletionMessageParam
 
 # A provider yields ("delta", text) items and ends with one ("usage", {...}).
 Item = tuple[str, Any]
@@ -30,6 +27,10 @@ class ProviderError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+# The request options of the SDK's own chat.completions.create: the bearer key.
+_OPTIONS: openai.RequestOptions = {"security": {"bearer_auth": True}}
 
 
 @cache  # one client per distinct setting; clients are never dropped open
@@ -49,7 +50,13 @@ def stream_openai(
     temperature: float,
     max_tokens: int,
 ) -> Generator[Item, None, None]:
-    """Stream a chat completion from an OpenAI-compatible server."""
+    """Stream a chat completion from an OpenAI-compatible server.
+
+    The request is the one `client.chat.completions.create(stream=True)` sends, through
+    the same client (its retries, timeouts and errors), and its events are read by the
+    SDK's own stream; each chunk is kept as the server's JSON rather than built into
+    the SDK's typed objects, which cost more CPU than the rest of a streamed answer.
+    """
     client = _client(
         config["OPENAI_API_KEY"],
         config.get("OPENAI_BASE_URL"),
@@ -60,13 +67,20 @@ def stream_openai(
     try:
         # The SDK retries connection failures and 5xx answers; that is always
         # before the first token, so a visitor never sees text twice.
-        stream = client.chat.completions.create(
-            model=model,
-            messages=cast("list[ChatCompletionMessageParam]", messages),
-            temperature=temperature,
-            max_tokens=max_tokens,
+        stream = client.post(
+            "/chat/completions",
+            body={
+                "model": model,
+                "stream": True,
+                "messages": messages,
+                "max_tokens": max_tokens,
+                "stream_options": {"include_usage": True},
+                "temperature": temperature,
+            },
+            options=_OPTIONS,
+            cast_to=object,
             stream=True,
-            stream_options={"include_usage": True},
+            stream_cls=openai.Stream[object],
         )
     except openai.APITimeoutError:
         raise ProviderError("The model server did not answer in time.", 504) from None
@@ -77,14 +91,15 @@ def stream_openai(
     finish = None
     usage = None
     try:
-        for chunk in stream:
-            if chunk.usage is not None:
-                usage = chunk.usage
-            for choice in chunk.choices:
-                if choice.delta is not None and choice.delta.content:
-                    yield "delta", choice.delta.content
-                if choice.finish_reason:
-                    finish = choice.finish_reason
+        for chunk in cast("Iterator[dict[str, Any]]", stream):
+            if chunk.get("usage") is not None:
+                usage = chunk["usage"]
+            for choice in chunk["choices"]:
+                delta = choice.get("delta")
+                if delta is not None and delta.get("content"):
+                    yield "delta", delta["content"]
+                if choice.get("finish_reason"):
+                    finish = choice["finish_reason"]
     except Exception as exc:  # SDK and raw transport errors both surface while iterating
         if isinstance(exc, openai.APITimeoutError) or "Timeout" in type(exc).__name__:
             raise ProviderError(
@@ -98,8 +113,8 @@ def stream_openai(
     yield (
         "usage",
         {
-            "input_tokens": usage.prompt_tokens if usage else None,
-            "output_tokens": usage.completion_tokens if usage else None,
+            "input_tokens": usage.get("prompt_tokens") if usage else None,
+            "output_tokens": usage.get("completion_tokens") if usage else None,
             "model": model,
         },
     )

@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import bindparam, select
+
 from knowledge.errors import IngestError
 from knowledge.fetch import _resolve
 from models import Webhook, WebhookDelivery, WebhookEvent, db, utcnow
@@ -151,11 +153,7 @@ def emit_event(bot_id: int, kind: str, data: dict[str, Any]) -> str | None:
     if kind not in EVENTS:
         raise ValueError(f"Unknown webhook event {kind!r}.")
     with db.session.no_autoflush:  # leave the caller's pending rows to its own commit
-        hooks = db.session.execute(
-            db.select(Webhook.id, Webhook.events).where(
-                Webhook.bot_id == bot_id, Webhook.disabled_at.is_(None)
-            )
-        ).all()
+        hooks = db.session.execute(_SUBSCRIBED, {"bot_id": bot_id}).all()
     targets = [hook_id for hook_id, events in hooks if kind in (events or [])]
     if not targets:
         return None
@@ -174,6 +172,12 @@ def emit_event(bot_id: int, kind: str, data: dict[str, Any]) -> str | None:
             )
         )
     return event_id
+
+
+# Built once: the request path runs it for every new conversation.
+_SUBSCRIBED = select(Webhook.id, Webhook.events).where(
+    Webhook.bot_id == bindparam("bot_id"), Webhook.disabled_at.is_(None)
+)
 
 
 def webhook_dict(webhook: Webhook) -> dict[str, Any]:

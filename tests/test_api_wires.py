@@ -99,3 +99,16 @@ def test_same_error_event_on_every_wire(app, client, live_server, llm_app, make_
     ws = from_websocket(live_server.replace("http://", "ws://") + "/api/v1/chat/ws", key)
     assert ndjson[-1]["type"] == "error" and ndjson[-1]["error"]["code"] == "upstream_error"
     assert shape(ndjson) == shape(sse) == shape(ws)
+
+
+@pytest.mark.parametrize(
+    "text", ["w1 ", 'say "hi"\\n', "déjà vu … 東京", "a\u2028b\x00", "\ud800", ""]
+)
+def test_a_delta_is_written_as_json_dumps_writes_it(text):
+    from api.streams import ndjson, sse
+    from engine import events
+
+    delta = events.delta(text)
+    assert ndjson(delta) == json.dumps(delta, ensure_ascii=False) + "\n"
+    data = json.dumps({"content": text}, ensure_ascii=False)
+    assert sse(delta) == f"event: message\ndata: {data}\n\n"

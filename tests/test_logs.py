@@ -109,3 +109,16 @@ def test_json_lines_redact_keys_in_messages_and_tracebacks():
         )
     line = JsonLines().format(record)
     assert key not in line and json.loads(line)["msg"] == "saw sk_[redacted]"
+
+
+def test_a_library_setting_up_logging_on_import_leaves_the_root_logger_alone():
+    """gunicorn's workers load the embedding model inside root_kept: no second copy of lines."""
+    from logs import root_kept
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    with root_kept():
+        logging.basicConfig(level=logging.INFO, force=False)
+        root.addHandler(logging.StreamHandler())
+        root.setLevel(logging.DEBUG)
+    assert root.handlers == handlers and root.level == level

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import tests.llm_server as server
-from models import Message, UsageDaily, db
+from models import Bot, Message, UsageDaily, db
 
 QUESTION = "How long does international shipping take?"
 
@@ -167,3 +167,42 @@ def test_deployment_price_override(config, request):
     end = stream(client, key)[-1]
     tokens = end["usage"]["output_tokens"]
     assert end["usage"]["cost"] == round((server.PROMPT_TOKENS * 3.0 + tokens * 5.0) / 1_000_000, 6)
+
+
+def test_the_request_is_the_one_the_sdk_sends(llm_app, client, make_bot, make_key, llm):
+    """Docent's call reads the chunks itself; what it sends is chat.completions.create's."""
+    import openai
+
+    bot_id = make_bot(model="gpt-4.1-mini")
+    key = make_key(bot_id)
+    assert stream(client, key)[-1]["type"] == "end"
+    ours = llm.requests[-1]
+    with llm_app.app_context():
+        bot = db.session.get(Bot, bot_id)
+        temperature, max_tokens = bot.temperature, bot.max_tokens
+    sdk = openai.OpenAI(api_key="sk-test", base_url=llm.url, max_retries=0)
+    chunks = sdk.chat.completions.create(
+        model="gpt-4.1-mini",
+        messages=ours["body"]["messages"],
+        temperature=temperature,
+        max_tokens=max_tokens,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == server.REPLY
+    theirs = llm.requests[-1]
+    assert (ours["path"], ours["auth"], ours["body"]) == (
+        theirs["path"],
+        theirs["auth"],
+        theirs["body"],
+    )
+    assert list(ours["body"]) == list(theirs["body"])  # in the same order, too
+
+
+def test_a_changed_model_key_is_used_at_once(llm_app, client, make_bot, make_key, llm):
+    key = make_key(make_bot())
+    assert stream(client, key)[-1]["type"] == "end"
+    assert llm.requests[-1]["auth"] == "Bearer sk-test"
+    llm_app.config["OPENAI_API_KEY"] = "sk-rotated"
+    assert stream(client, key, sid="p2")[-1]["type"] == "end"
+    assert llm.requests[-1]["auth"] == "Bearer sk-rotated"
