@@ -94,7 +94,8 @@ def stream_openai(
         for chunk in cast("Iterator[dict[str, Any]]", stream):
             if chunk.get("usage") is not None:
                 usage = chunk["usage"]
-            for choice in chunk["choices"]:
+            # A usage-only chunk may carry no choices at all, not even an empty list.
+            for choice in chunk.get("choices") or ():
                 delta = choice.get("delta")
                 if delta is not None and delta.get("content"):
                     yield "delta", delta["content"]
