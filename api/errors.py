@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from models import db
 from services.errors import (
+    BUSY,
     ApiError,
     InvalidApiKey,
     InvalidRequest,
@@ -20,12 +21,14 @@ from services.errors import (
     QuotaExceeded,
     RateLimited,
     ScopeNotAllowed,
+    Unavailable,
     UpstreamError,
     error_body,
 )
 from web import error_response, http_error_response
 
 __all__ = [
+    "BUSY",
     "ApiError",
     "InvalidApiKey",
     "InvalidRequest",
@@ -34,6 +37,7 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "ScopeNotAllowed",
+    "Unavailable",
     "UpstreamError",
     "error_body",
     "error_response",
@@ -79,7 +83,7 @@ def register(app: Flask) -> None:
         if isinstance(error, OperationalError | PoolTimeout):
             # The database is busy or unreachable, or every pooled connection is in use
             # for longer than DB_POOL_TIMEOUT: the client may simply retry.
-            response = jsonify(error_body("unavailable", "The service is busy; retry in a moment."))
+            response = jsonify(error_body(Unavailable.code, BUSY))
             response.status_code = 503
             response.headers["Retry-After"] = "1"
             return response

@@ -16,6 +16,7 @@ from engine.providers import ProviderError
 from engine.refusal import answered
 from models import Bot, db, upsert_for, utcnow
 from services.conversations import CONVERSATIONS, MESSAGES, Turn
+from services.errors import BUSY
 from services.webhooks import emit_event
 
 
@@ -63,7 +64,7 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
             # reach: a 503 the client may retry, as for the same error anywhere else.
             current_app.logger.exception("Answer failed for session %s", turn.session_id)
             code, status = "unavailable", 503
-            message = "The service is busy; retry in a moment."
+            message = BUSY
         else:
             current_app.logger.exception("Answer failed for session %s", turn.session_id)
             code, status = "internal_error", 500

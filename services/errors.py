@@ -67,6 +67,15 @@ class UpstreamError(ApiError):
     status, code = 502, "upstream_error"
 
 
+class Unavailable(ApiError):
+    """The database is busy or out of reach, or every pooled connection is taken."""
+
+    status, code = 503, "unavailable"
+
+
+BUSY = "The service is busy; retry in a moment."
+
+
 def error_body(code: str, message: str) -> dict[str, Any]:
     """Build the error object every route and stream uses."""
     return {"success": False, "error": {"code": code, "message": message}}

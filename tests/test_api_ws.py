@@ -264,3 +264,35 @@ def test_plain_http_get_is_told_to_upgrade(live_server):
         urllib.request.urlopen(f"{live_server}/api/v1/chat/ws")
     assert refused.value.code == 426
     assert json.loads(refused.value.read())["error"]["code"] == "upgrade_required"
+
+
+def test_a_busy_database_fails_the_question_and_keeps_the_socket_open(
+    app, ws_url, bot, make_key, monkeypatch
+):
+    """SQLite's writer held past its timeout: an `unavailable` error event, then the next
+    question on the same socket is answered."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import api.ws
+
+    real = api.ws.start_turn
+    calls = []
+
+    def locked_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api.ws, "start_turn", locked_once)
+    ws = connect(f"{ws_url}?api_key={make_key(bot)}")
+    events = answer(ws)
+    assert [e["type"] for e in events] == ["error"]
+    assert events[0]["error"]["code"] == "unavailable" and events[0]["status"] == 503
+    assert events[0]["retry_after"] == 1
+    assert answer(ws)[-1]["type"] == "end"
+    ws.close()
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 2
