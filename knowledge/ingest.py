@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
@@ -29,6 +30,21 @@ log = logging.getLogger(__name__)
 FORMATS = ("text", "markdown", "html")
 
 
+def _same(
+    source: str,
+    *,
+    title: str | None = None,
+    filename: str | None = None,
+    urls: tuple[str, ...] = (),
+) -> list[Any]:
+    """Return the conditions that make a bot's document the same file, text or page."""
+    if source == "file":
+        return [Document.source == "file", Document.filename == filename]
+    if source == "url":
+        return [Document.source == "url", Document.url.in_(urls)]
+    return [Document.source == "text", Document.title == title]
+
+
 def _find(
     bot_id: int,
     source: str,
@@ -37,21 +53,51 @@ def _find(
     filename: str | None = None,
     urls: tuple[str, ...] = (),
 ) -> Document | None:
-    query = select(Document).where(Document.bot_id == bot_id)
-    if source == "file":
-        query = query.where(Document.source == "file", Document.filename == filename)
-    elif source == "url":
-        query = query.where(Document.source == "url", Document.url.in_(urls))
-    else:
-        query = query.where(Document.source == "text", Document.title == title)
+    query = select(Document).where(
+        Document.bot_id == bot_id, *_same(source, title=title, filename=filename, urls=urls)
+    )
     return db.session.scalars(query.order_by(Document.id).limit(1)).first()
 
 
-def _duplicate(bot_id: int, content_hash: str) -> Document | None:
-    query = select(Document).where(
-        Document.bot_id == bot_id, Document.content_hash == content_hash, Document.status == "ready"
+def _lookup(
+    bot_id: int,
+    source: str,
+    content_hash: str,
+    *,
+    title: str | None,
+    filename: str | None,
+    urls: tuple[str, ...],
+) -> tuple[Document | None, Document | None]:
+    """Return the document this one replaces and a ready one with the same content, if any.
+
+    One round trip for a new document (both None); refuses a bot that does not exist.
+    """
+    same = _same(source, title=title, filename=filename, urls=urls)
+    existing = (
+        select(Document.id)
+        .where(Document.bot_id == bot_id, *same)
+        .order_by(Document.id)
+        .limit(1)
+        .scalar_subquery()
     )
-    return db.session.scalars(query.limit(1)).first()
+    duplicate = (
+        select(Document.id)
+        .where(
+            Document.bot_id == bot_id,
+            Document.content_hash == content_hash,
+            Document.status == "ready",
+        )
+        .order_by(Document.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(Bot.id, existing, duplicate).where(Bot.id == bot_id)).first()
+    if row is None:
+        raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
+    return (
+        db.session.get(Document, row[1]) if row[1] is not None else None,
+        db.session.get(Document, row[2]) if row[2] is not None else None,
+    )
 
 
 def _ingest(
@@ -67,21 +113,20 @@ def _ingest(
     identity_url: str | None = None,
     background_mode: bool = False,
 ) -> Document:
-    if db.session.get(Bot, bot_id) is None:
-        raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
+    content_hash = content_hash_of(fmt, data)
+    urls = tuple(u for u in (identity_url, url) if u)
+    existing, duplicate = _lookup(
+        bot_id, source, content_hash, title=title or fallback_title, filename=filename, urls=urls
+    )
     check_size(data)
     # Cheap bounds first, so a hostile file is refused now rather than failing in the background.
     precheck(fmt, data)
-    content_hash = content_hash_of(fmt, data)
-    urls = tuple(u for u in (identity_url, url) if u)
-    existing = _find(bot_id, source, title=title or fallback_title, filename=filename, urls=urls)
     if (
         existing is not None
         and existing.content_hash == content_hash
         and existing.status in ("ready", "processing")
     ):
         return existing
-    duplicate = _duplicate(bot_id, content_hash)
     if duplicate is not None:
         return duplicate
     job = Job(fmt=fmt, data=data, title=title)
