@@ -6,9 +6,10 @@ import logging
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import TextClause, delete, select, text, update
 
 from knowledge import background as background_tasks
 from knowledge.building import (
@@ -30,21 +31,6 @@ log = logging.getLogger(__name__)
 FORMATS = ("text", "markdown", "html")
 
 
-def _same(
-    source: str,
-    *,
-    title: str | None = None,
-    filename: str | None = None,
-    urls: tuple[str, ...] = (),
-) -> list[Any]:
-    """Return the conditions that make a bot's document the same file, text or page."""
-    if source == "file":
-        return [Document.source == "file", Document.filename == filename]
-    if source == "url":
-        return [Document.source == "url", Document.url.in_(urls)]
-    return [Document.source == "text", Document.title == title]
-
-
 def _find(
     bot_id: int,
     source: str,
@@ -53,10 +39,38 @@ def _find(
     filename: str | None = None,
     urls: tuple[str, ...] = (),
 ) -> Document | None:
-    query = select(Document).where(
-        Document.bot_id == bot_id, *_same(source, title=title, filename=filename, urls=urls)
-    )
+    query = select(Document).where(Document.bot_id == bot_id)
+    if source == "file":
+        query = query.where(Document.source == "file", Document.filename == filename)
+    elif source == "url":
+        query = query.where(Document.source == "url", Document.url.in_(urls))
+    else:
+        query = query.where(Document.source == "text", Document.title == title)
     return db.session.scalars(query.order_by(Document.id).limit(1)).first()
+
+
+# Where a document is the same file, text or page (see _find), for _lookup's text SQL.
+_SAME = {
+    "file": "d.source = 'file' AND d.filename = :same",
+    "text": "d.source = 'text' AND d.title = :same",
+}
+
+
+@lru_cache(maxsize=8)
+def _lookup_sql(source: str, urls: int) -> TextClause:
+    """Return _lookup's statement: its SQL is written once, not built for every document."""
+    if source == "url":
+        marks = ", ".join(f":u{i}" for i in range(urls)) or "NULL"
+        same = f"d.source = 'url' AND d.url IN ({marks})"
+    else:
+        same = _SAME.get(source, _SAME["text"])
+    return text(
+        "SELECT b.id, "
+        f"(SELECT d.id FROM documents d WHERE d.bot_id = b.id AND {same} ORDER BY d.id LIMIT 1), "
+        "(SELECT d.id FROM documents d WHERE d.bot_id = b.id AND d.content_hash = :hash "
+        "AND d.status = 'ready' ORDER BY d.id LIMIT 1) "
+        "FROM bots b WHERE b.id = :bot"
+    )
 
 
 def _lookup(
@@ -68,30 +82,18 @@ def _lookup(
     filename: str | None,
     urls: tuple[str, ...],
 ) -> tuple[Document | None, Document | None]:
-    """Return the document this one replaces and a ready one with the same content, if any.
+    """Return the document this one replaces (as _find) and a ready one with the same
+    content, if any; refuse a bot that does not exist.
 
-    One round trip for a new document (both None); refuses a bot that does not exist.
+    One round trip for a new document, whose statement is not built again each time:
+    building the ORM's select for these lookups cost more than running them.
     """
-    same = _same(source, title=title, filename=filename, urls=urls)
-    existing = (
-        select(Document.id)
-        .where(Document.bot_id == bot_id, *same)
-        .order_by(Document.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    duplicate = (
-        select(Document.id)
-        .where(
-            Document.bot_id == bot_id,
-            Document.content_hash == content_hash,
-            Document.status == "ready",
-        )
-        .order_by(Document.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    row = db.session.execute(select(Bot.id, existing, duplicate).where(Bot.id == bot_id)).first()
+    params: dict[str, Any] = {"bot": bot_id, "hash": content_hash}
+    if source == "url":
+        params.update({f"u{i}": u for i, u in enumerate(urls)})
+    else:
+        params["same"] = filename if source == "file" else title
+    row = db.session.execute(_lookup_sql(source, len(urls)), params).first()
     if row is None:
         raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
     return (
