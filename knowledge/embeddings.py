@@ -55,7 +55,10 @@ def _embed_unpadded(texts: list[str]) -> np.ndarray:
     table = local_model().embedding
     top = table.shape[0] - 1
     out = np.empty((len(texts), table.shape[1]), np.float32)
-    encodings = _unpadded_tokenizer().encode_batch(texts, add_special_tokens=False)
+    tokenizer = _unpadded_tokenizer()
+    # The fast batch encode skips the character offsets, which only the ids do not need.
+    encode = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+    encodings = encode(texts, add_special_tokens=False)
     for i, encoding in enumerate(encodings):
         ids = np.clip(np.asarray(encoding.ids, np.int64), 0, top)
         out[i] = table[ids].sum(axis=0, dtype=np.float32) / np.float32(max(len(ids), 1))

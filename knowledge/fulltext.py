@@ -110,10 +110,11 @@ def _match(
             f"SELECT 1 FROM {PG_TABLE} s WHERE {match} AND s.bot_id = {PG_BOT.format('b')}",
             f"SELECT count(*) FROM {PG_TABLE} s WHERE {match}",
         )
-    # CROSS JOIN keeps SQLite from scanning the bot's chunks and matching each one.
+    # Whether a match is the bot's is asked of the (bot_id, id) index, as in candidates():
+    # reading each match's chunks row (text and vector) made this count three times slower.
     return (
-        "SELECT 1 FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
-        f"WHERE chunks_fts MATCH {term} AND c.bot_id = :b",
+        f"SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH {term} AND EXISTS (SELECT 1 "
+        f"FROM chunks c INDEXED BY {BOT_INDEX} WHERE c.bot_id = :b AND c.id = chunks_fts.rowid)",
         f"SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH {term}",
     )
 

@@ -6,8 +6,10 @@ import logging
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import TextClause, delete, select, text, update
 
 from knowledge import background as background_tasks
 from knowledge.building import (
@@ -47,11 +49,57 @@ def _find(
     return db.session.scalars(query.order_by(Document.id).limit(1)).first()
 
 
-def _duplicate(bot_id: int, content_hash: str) -> Document | None:
-    query = select(Document).where(
-        Document.bot_id == bot_id, Document.content_hash == content_hash, Document.status == "ready"
+# Where a document is the same file, text or page (see _find), for _lookup's text SQL.
+_SAME = {
+    "file": "d.source = 'file' AND d.filename = :same",
+    "text": "d.source = 'text' AND d.title = :same",
+}
+
+
+@lru_cache(maxsize=8)
+def _lookup_sql(source: str, urls: int) -> TextClause:
+    """Return _lookup's statement: its SQL is written once, not built for every document."""
+    if source == "url":
+        marks = ", ".join(f":u{i}" for i in range(urls)) or "NULL"
+        same = f"d.source = 'url' AND d.url IN ({marks})"
+    else:
+        same = _SAME.get(source, _SAME["text"])
+    return text(
+        "SELECT b.id, "
+        f"(SELECT d.id FROM documents d WHERE d.bot_id = b.id AND {same} ORDER BY d.id LIMIT 1), "
+        "(SELECT d.id FROM documents d WHERE d.bot_id = b.id AND d.content_hash = :hash "
+        "AND d.status = 'ready' ORDER BY d.id LIMIT 1) "
+        "FROM bots b WHERE b.id = :bot"
     )
-    return db.session.scalars(query.limit(1)).first()
+
+
+def _lookup(
+    bot_id: int,
+    source: str,
+    content_hash: str,
+    *,
+    title: str | None,
+    filename: str | None,
+    urls: tuple[str, ...],
+) -> tuple[Document | None, Document | None]:
+    """Return the document this one replaces (as _find) and a ready one with the same
+    content, if any; refuse a bot that does not exist.
+
+    One round trip for a new document, whose statement is not built again each time:
+    building the ORM's select for these lookups cost more than running them.
+    """
+    params: dict[str, Any] = {"bot": bot_id, "hash": content_hash}
+    if source == "url":
+        params.update({f"u{i}": u for i, u in enumerate(urls)})
+    else:
+        params["same"] = filename if source == "file" else title
+    row = db.session.execute(_lookup_sql(source, len(urls)), params).first()
+    if row is None:
+        raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
+    return (
+        db.session.get(Document, row[1]) if row[1] is not None else None,
+        db.session.get(Document, row[2]) if row[2] is not None else None,
+    )
 
 
 def _ingest(
@@ -67,21 +115,20 @@ def _ingest(
     identity_url: str | None = None,
     background_mode: bool = False,
 ) -> Document:
-    if db.session.get(Bot, bot_id) is None:
-        raise IngestError(f"Bot {bot_id} does not exist.", status=404, code="not_found")
+    content_hash = content_hash_of(fmt, data)
+    urls = tuple(u for u in (identity_url, url) if u)
+    existing, duplicate = _lookup(
+        bot_id, source, content_hash, title=title or fallback_title, filename=filename, urls=urls
+    )
     check_size(data)
     # Cheap bounds first, so a hostile file is refused now rather than failing in the background.
     precheck(fmt, data)
-    content_hash = content_hash_of(fmt, data)
-    urls = tuple(u for u in (identity_url, url) if u)
-    existing = _find(bot_id, source, title=title or fallback_title, filename=filename, urls=urls)
     if (
         existing is not None
         and existing.content_hash == content_hash
         and existing.status in ("ready", "processing")
     ):
         return existing
-    duplicate = _duplicate(bot_id, content_hash)
     if duplicate is not None:
         return duplicate
     job = Job(fmt=fmt, data=data, title=title)

@@ -78,13 +78,20 @@ POSTGRES_SEARCH_DDL = [
     "REFERENCING OLD TABLE AS previous NEW TABLE AS changed "
     "FOR EACH STATEMENT EXECUTE FUNCTION chunk_search_changed()",
 ]
+# New GIN entries wait in the index's unsorted pending list until it passes this many kB,
+# and every search reads that list whole. PostgreSQL's default, 4 MB, is about 2,000
+# chunks: a bot's every word count then scanned it, about 8 ms each at 100,000 chunks
+# against 0.3 ms for an emptied list. 256 kB keeps inserts batched.
+GIN_PENDING_KB = 256
 # The GIN index holds each entry's bot too (btree_gin), so the index narrows a word's matches
 # to one bot's chunks before any row is read; without the extension, the tsvector only.
 POSTGRES_SEARCH_INDEX = (
-    "CREATE INDEX IF NOT EXISTS ix_chunk_search_tsv ON chunk_search USING GIN (bot_id, tsv)"
+    "CREATE INDEX IF NOT EXISTS ix_chunk_search_tsv ON chunk_search USING GIN (bot_id, tsv) "
+    f"WITH (gin_pending_list_limit = {GIN_PENDING_KB})"
 )
 POSTGRES_SEARCH_INDEX_PLAIN = (
-    "CREATE INDEX IF NOT EXISTS ix_chunk_search_tsv ON chunk_search USING GIN (tsv)"
+    "CREATE INDEX IF NOT EXISTS ix_chunk_search_tsv ON chunk_search USING GIN (tsv) "
+    f"WITH (gin_pending_list_limit = {GIN_PENDING_KB})"
 )
 POSTGRES_SEARCH_DROP = [
     "DROP TRIGGER IF EXISTS chunks_search_ai ON chunks",

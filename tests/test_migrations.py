@@ -159,7 +159,9 @@ def test_search_table_migration_moves_existing_chunks_and_back(empty):
             definition = db.session.scalar(
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_chunk_search_tsv'")
             )
-            assert definition.endswith("USING gin (bot_id, tsv)")
+            assert definition.endswith(
+                "USING gin (bot_id, tsv) WITH (gin_pending_list_limit='256')"
+            )
         # Triggers keep the table in step: a moved chunk goes with its bot, edited text
         # is indexed again, a deleted chunk goes.
         db.session.execute(
@@ -219,7 +221,7 @@ def test_search_index_without_btree_gin(empty, monkeypatch):
         definition = db.session.scalar(
             text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_chunk_search_tsv'")
         )
-        assert definition.endswith("USING gin (tsv)")
+        assert definition.endswith("USING gin (tsv) WITH (gin_pending_list_limit='256')")
         bot = Bot(name="Shop", model="offline", prompt="", widget={})
         db.session.add(bot)
         db.session.flush()
@@ -230,5 +232,25 @@ def test_search_index_without_btree_gin(empty, monkeypatch):
         db.session.add(chunk)
         db.session.commit()
         assert _matches("refunds") == [chunk.id]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_search_index_pending_list_is_short(empty):
+    """0006s: the GIN index of the search table flushes its pending list at 256 kB, and
+    going down restores PostgreSQL's default."""
+    if make_url(empty).get_backend_name() != "postgresql":
+        pytest.skip("the search table and its index are PostgreSQL's")
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty})
+    options = text("SELECT reloptions FROM pg_class WHERE relname = 'ix_chunk_search_tsv'")
+    with app.app_context():
+        upgrade(revision="0005p")
+        db.session.execute(text("ALTER INDEX ix_chunk_search_tsv RESET (gin_pending_list_limit)"))
+        db.session.commit()
+        upgrade()
+        assert db.session.scalar(options) == ["gin_pending_list_limit=256"]
+        db.session.commit()
+        downgrade(revision="0005p")
+        assert db.session.scalar(options) is None
         db.session.remove()
         db.engine.dispose()
