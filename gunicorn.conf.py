@@ -59,12 +59,10 @@ def post_worker_init(worker: Any) -> None:
     """Load the local embedding model; reconcile answers of stopped workers every minute."""
     from engine.drafts import reconcile_forever
     from knowledge.embeddings import local_model, remote_enabled
-    from logs import root_kept
 
     # Before the worker takes requests: otherwise its first questions wait the ~2 s the
-    # model takes to load before their first token. Its import would set up the root
-    # logger (logs.root_kept).
-    with worker.wsgi.app_context(), root_kept():
+    # model takes to load before their first token.
+    with worker.wsgi.app_context():
         if not remote_enabled():
             local_model()
     reconcile_forever(worker.wsgi)

@@ -27,7 +27,11 @@ def local_model() -> Any:
         # The package would look for its tokenizer in ~/.cache and fetch it from a hub;
         # its own folder already holds both files, so point it there and forbid downloads.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import wordllama
+        # Its import calls logging.basicConfig(): kept off the root logger (logs.root_kept).
+        from logs import root_kept
+
+        with root_kept():
+            import wordllama
 
         folder = Path(wordllama.__file__).parent
         return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)

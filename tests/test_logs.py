@@ -112,7 +112,7 @@ def test_json_lines_redact_keys_in_messages_and_tracebacks():
 
 
 def test_a_library_setting_up_logging_on_import_leaves_the_root_logger_alone():
-    """gunicorn's workers load the embedding model inside root_kept: no second copy of lines."""
+    """The embedding model's import calls basicConfig(); inside root_kept it changes nothing."""
     from logs import root_kept
 
     root = logging.getLogger()
@@ -122,3 +122,24 @@ def test_a_library_setting_up_logging_on_import_leaves_the_root_logger_alone():
         root.addHandler(logging.StreamHandler())
         root.setLevel(logging.DEBUG)
     assert root.handlers == handlers and root.level == level
+
+
+def test_loading_the_embedding_model_leaves_the_root_logger_alone():
+    """Wherever the model loads (a gunicorn worker, `flask run`, the CLI), no second copy of
+    every log line appears on stderr: the root logger keeps its handlers and level."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import logging\n"
+        "from knowledge.embeddings import local_model\n"
+        "local_model()\n"
+        "root = logging.getLogger()\n"
+        "print(len(root.handlers), root.level)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["0", str(logging.WARNING)]
