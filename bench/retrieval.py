@@ -31,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flask import Flask  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+import settings  # noqa: E402
+from bench.quality import grow, percentile  # noqa: E402
 from knowledge import add_text  # noqa: E402
 from knowledge.retrieval import search  # noqa: E402
 from models import Bot, db  # noqa: E402
@@ -104,11 +106,6 @@ def build_corpus(limit: int) -> tuple[dict[str, str], list[tuple[str, set[str]]]
     return pages, labelled
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def latency(bot_id: int, queries: list[str]) -> tuple[float, float]:
     times = []
     for query in queries:
@@ -116,29 +113,6 @@ def latency(bot_id: int, queries: list[str]) -> tuple[float, float]:
         search(bot_id, query)
         times.append((time.perf_counter() - start) * 1000)
     return percentile(times, 0.5), percentile(times, 0.95)
-
-
-def grow(bot_id: int, target: int) -> int:
-    """Copy the bot's chunks until it has target chunks; return the count."""
-    count = db.session.scalar(text("SELECT count(*) FROM chunks WHERE bot_id = :b"), {"b": bot_id})
-    while count < target:
-        db.session.execute(
-            text(
-                "INSERT INTO chunks (document_id, bot_id, ordinal, title, heading, content, page, "
-                "anchor, url, token_count) SELECT document_id, bot_id, ordinal + 100000, title, "
-                "heading, content, page, anchor, url, token_count FROM chunks WHERE bot_id = :b "
-                "ORDER BY id LIMIT :n"
-            ),
-            {"b": bot_id, "n": target - count},
-        )
-        db.session.commit()
-        count = db.session.scalar(
-            text("SELECT count(*) FROM chunks WHERE bot_id = :b"), {"b": bot_id}
-        )
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE chunks"))
-        db.session.commit()
-    return count
 
 
 def main() -> None:
@@ -150,6 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = tempfile.mkdtemp()
     app = Flask(__name__)
+    app.config.update(settings.defaults())
     app.config["SQLALCHEMY_DATABASE_URI"] = args.database or f"sqlite:///{tmp}/bench.db"
     db.init_app(app)
     pages, questions = build_corpus(args.pages)
