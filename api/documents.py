@@ -154,7 +154,8 @@ def _add_json() -> Document:
         return knowledge.add_url(caller.bot.id, url, background=background)
     title = text_field(body, "title", 500, required=True) or ""
     text = text_field(body, "text", 5_000_000, required=True) or ""
-    fmt = FORMATS.get(str(body.get("format") or "text").lower())
+    given = body.get("format", "text")  # a string when given: false or 0 is not "text"
+    fmt = FORMATS.get(given.lower()) if isinstance(given, str) else None
     if fmt is None:
         raise InvalidRequest("'format' must be text, markdown or html.")
     return knowledge.add_text(caller.bot.id, title, text, url=url, fmt=fmt)

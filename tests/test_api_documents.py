@@ -124,6 +124,8 @@ def test_private_url_import_is_refused(client, auth):
         ({"title": 5, "text": "x"}, 400, "invalid_request"),
         ({"title": "x" * 501, "text": "x"}, 400, "invalid_request"),
         ({"title": "x", "text": "x", "format": "pdf"}, 400, "invalid_request"),
+        ({"title": "x", "text": "x", "format": False}, 400, "invalid_request"),
+        ({"title": "x", "text": "x", "format": ""}, 400, "invalid_request"),
         ({"title": "x", "text": "x", "url": ["a"]}, 400, "invalid_request"),
         ([], 400, "invalid_request"),
     ],
