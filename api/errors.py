@@ -6,13 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from models import db
 from services.errors import (
-    BUSY,
     ApiError,
     InvalidApiKey,
     InvalidRequest,
@@ -28,7 +25,6 @@ from services.errors import (
 from web import error_response, http_error_response
 
 __all__ = [
-    "BUSY",
     "ApiError",
     "InvalidApiKey",
     "InvalidRequest",
@@ -80,13 +76,9 @@ def register(app: Flask) -> None:
         # A failed transaction must not fail again in the after-request hooks.
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        if isinstance(error, OperationalError | PoolTimeout):
-            # The database is busy or unreachable, or every pooled connection is in use
-            # for longer than DB_POOL_TIMEOUT: the client may simply retry.
-            response = jsonify(error_body(Unavailable.code, BUSY))
-            response.status_code = 503
-            response.headers["Retry-After"] = "1"
-            return response
+        busy = Unavailable.from_database(error)
+        if busy is not None:
+            return error_response(busy)
         response = jsonify(error_body("internal_error", "Something went wrong on our side."))
         response.status_code = 500
         return response

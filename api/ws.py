@@ -16,13 +16,10 @@ from flask import Response, current_app, g, request
 from flask.sansio.blueprints import BlueprintSetupState
 from flask_limiter.util import get_remote_address
 from simple_websocket import ConnectionClosed, Server
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.auth import authenticate, key_from_request, request_origin
 from api.blueprints import developer
 from api.errors import (
-    BUSY,
     ApiError,
     InvalidApiKey,
     InvalidRequest,
@@ -139,11 +136,13 @@ def answer(state: Socket, data: dict[str, Any]) -> None:
     except ApiError as exc:
         # A spent limit ends the socket: its close code says when to come back.
         raise Closing(exc) from None
-    except (OperationalError, PoolTimeout):
-        # The database stayed busy past its timeout (SQLite's writer) or every pooled
-        # connection was taken: this question fails as a 503 and the socket stays open.
+    except Exception as exc:
+        # A busy database fails this question as a 503; the socket stays open.
+        busy = Unavailable.from_database(exc)
+        if busy is None:
+            raise
         current_app.logger.exception("Question not stored on %s", PATH)
-        raise Unavailable(BUSY, retry_after=1) from None
+        raise busy from None
     state.session_id = turn.session_id
     db.session.close()
     events: Iterator[Any] = in_background(lambda: stream_answer(turn))

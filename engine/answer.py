@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, update
-from sqlalchemy.exc import OperationalError
 
 from engine import drafts, events
 from engine.calls import Reply, effective_model, record_usage, stored_history, usage_object
@@ -16,7 +15,7 @@ from engine.providers import ProviderError
 from engine.refusal import answered
 from models import Bot, db, upsert_for, utcnow
 from services.conversations import CONVERSATIONS, MESSAGES, Turn
-from services.errors import BUSY
+from services.errors import Unavailable
 from services.webhooks import emit_event
 
 
@@ -57,14 +56,13 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
         )
         raise
     except Exception as exc:
+        busy = Unavailable.from_database(exc)
         if isinstance(exc, ProviderError):
             code, message, status = "upstream_error", exc.message, exc.status
-        elif isinstance(exc, OperationalError):
-            # The database is busy (SQLite's write lock held past its timeout) or out of
-            # reach: a 503 the client may retry, as for the same error anywhere else.
+        elif busy is not None:
+            # A 503 the client may retry, as for the same error anywhere else.
             current_app.logger.exception("Answer failed for session %s", turn.session_id)
-            code, status = "unavailable", 503
-            message = BUSY
+            code, message, status = busy.code, busy.message, busy.status
         else:
             current_app.logger.exception("Answer failed for session %s", turn.session_id)
             code, status = "internal_error", 500

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 
 class ApiError(Exception):
     """An error a client can act on, rendered as SPEC's JSON error shape."""
@@ -71,6 +74,18 @@ class Unavailable(ApiError):
     """The database is busy or out of reach, or every pooled connection is taken."""
 
     status, code = 503, "unavailable"
+
+    @classmethod
+    def from_database(cls, error: BaseException) -> Unavailable | None:
+        """Return the 503 a database error means, or None if it means something else.
+
+        A busy database (SQLite's writer held past its timeout), one out of reach, or
+        every pooled connection taken for longer than DB_POOL_TIMEOUT: the client may
+        simply retry, on every wire alike.
+        """
+        if isinstance(error, OperationalError | PoolTimeout):
+            return cls(BUSY, retry_after=1)
+        return None
 
 
 BUSY = "The service is busy; retry in a moment."
