@@ -18,7 +18,8 @@ from services.keys import find_key, key_kind
 
 # Uploads larger than this are parsed in the background: the reply is 202 "processing".
 BACKGROUND_BYTES = 2_000_000
-FORMATS = {"text": "text", "markdown": "markdown", "md": "markdown", "html": "html"}
+# A JSON document's `format`: exactly the schema's enum (DocumentText in api/schemas).
+FORMATS = ("text", "markdown", "html")
 
 DOCUMENTS_PER_PAGE = 50
 DOCUMENTS_MAX_PER_PAGE = 100
@@ -154,9 +155,8 @@ def _add_json() -> Document:
         return knowledge.add_url(caller.bot.id, url, background=background)
     title = text_field(body, "title", 500, required=True) or ""
     text = text_field(body, "text", 5_000_000, required=True) or ""
-    given = body.get("format", "text")  # a string when given: false or 0 is not "text"
-    fmt = FORMATS.get(given.lower()) if isinstance(given, str) else None
-    if fmt is None:
+    fmt = body.get("format", "text")  # false, 0, "md" or "HTML" are none of them
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         raise InvalidRequest("'format' must be text, markdown or html.")
     return knowledge.add_text(caller.bot.id, title, text, url=url, fmt=fmt)
 

@@ -126,6 +126,9 @@ def test_private_url_import_is_refused(client, auth):
         ({"title": "x", "text": "x", "format": "pdf"}, 400, "invalid_request"),
         ({"title": "x", "text": "x", "format": False}, 400, "invalid_request"),
         ({"title": "x", "text": "x", "format": ""}, 400, "invalid_request"),
+        # The schema's enum exactly: no abbreviation, no other letter case.
+        ({"title": "x", "text": "x", "format": "md"}, 400, "invalid_request"),
+        ({"title": "x", "text": "x", "format": "HTML"}, 400, "invalid_request"),
         ({"title": "x", "text": "x", "url": ["a"]}, 400, "invalid_request"),
         ([], 400, "invalid_request"),
     ],
