@@ -28,6 +28,7 @@ from extensions import csrf, limiter, login_manager, migrate, sock
 from knowledge import ingest_tasks, sources  # noqa: F401
 from models import db
 from services import leads, retention, webhook_delivery  # noqa: F401
+from tables.writers import sqlite_engine
 from tasks.worker import worker_command
 from widget import demo
 
@@ -99,6 +100,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        sqlite_engine(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     limiter.init_app(app)
