@@ -88,7 +88,8 @@ def in_background(
     context = contextvars.copy_context()
     if keepalive is None:
         return _inline(app, factory, context)
-    items: queue.Queue[Any] = queue.Queue()
+    # The C queue: a hand-off per event, about a tenth of queue.Queue's cost.
+    items: queue.SimpleQueue[Any] = queue.SimpleQueue()
     cancelled = threading.Event()
     return _relay(app, factory, items, cancelled, keepalive, context)
 
@@ -123,7 +124,7 @@ def _inline(
 def _relay(
     app: Flask,
     factory: Callable[[], Generator[Event, None, None]],
-    items: queue.Queue[Any],
+    items: queue.SimpleQueue[Any],
     cancelled: threading.Event,
     keepalive: float | None,
     context: contextvars.Context,
