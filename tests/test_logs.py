@@ -143,3 +143,23 @@ def test_loading_the_embedding_model_leaves_the_root_logger_alone():
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["0", str(logging.WARNING)]
+
+
+def test_a_gunicorn_worker_freezes_what_it_loaded_out_of_the_collector(app, monkeypatch):
+    """post_worker_init leaves the app, libraries and model out of every collection."""
+    import gc
+    import runpy
+    from types import SimpleNamespace
+
+    import engine.drafts
+
+    monkeypatch.setattr(engine.drafts, "reconcile_forever", lambda app: None)
+    settings = runpy.run_path("gunicorn.conf.py")
+    assert gc.get_freeze_count() == 0
+    try:
+        settings["post_worker_init"](SimpleNamespace(wsgi=app))
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # everything alive then, not a handful
+        assert len(gc.get_objects(generation=2)) < frozen
+    finally:
+        gc.unfreeze()
