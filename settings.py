@@ -113,6 +113,9 @@ TABLE: tuple[Setting, ...] = (
     # How many passages go into a prompt, and the token budget for history.
     whole("CONTEXT_PASSAGES", 5, 1, 50),
     whole("HISTORY_TOKENS", 2000, 0, unit="tokens"),
+    # Questions a process prepares at once (key checked, stored, retrieved for), the rest
+    # waiting in arrival order; 0 prepares every question at once (services/admission.py).
+    whole("QUESTION_PLACES", 1, 0, 1000),
     # Embeddings model on the OpenAI-compatible server (unset: the built-in local model),
     # the vectors' length it is asked for (unset: the model's own), and its timeout.
     plain("EMBEDDINGS_MODEL", None),
@@ -273,10 +276,10 @@ def check(config: Any) -> list[str]:
     if float(config["WEBHOOK_LEASE_SECONDS"]) <= float(config["WEBHOOK_TIMEOUT"]):
         return ["DOCENT_WEBHOOK_LEASE_SECONDS must be longer than DOCENT_WEBHOOK_TIMEOUT."]
     config["PRICE_TABLE"] = price_table(config["PRICES"])
-    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        config["SQLALCHEMY_ENGINE_OPTIONS"].update(
-            pool_size=config["DB_POOL_SIZE"],
-            max_overflow=config["DB_MAX_OVERFLOW"],
-            pool_timeout=config["DB_POOL_TIMEOUT"],
-        )
+    # Either database's pool (a SQLite file's keeps all of them: tables/writers.py).
+    config["SQLALCHEMY_ENGINE_OPTIONS"].update(
+        pool_size=config["DB_POOL_SIZE"],
+        max_overflow=config["DB_MAX_OVERFLOW"],
+        pool_timeout=config["DB_POOL_TIMEOUT"],
+    )
     return problems

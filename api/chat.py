@@ -12,6 +12,7 @@ from api.errors import InvalidRequest
 from api.streams import collect, ndjson_response, sse_response
 from api.validation import flag, history, json_body, message, session_id
 from engine.answer import stream_answer
+from services.admission import in_line
 from services.conversations import Turn, start_turn
 
 
@@ -40,6 +41,7 @@ def given_session_id(body: dict[str, Any], *names: str) -> str | None:
 
 @headless.post("/chat")
 @chat_ip_limit
+@in_line
 def headless_chat() -> Response:
     """Answer a widget or headless client's question in one JSON reply."""
     body = json_body("HeadlessChatRequest")
@@ -51,6 +53,7 @@ def headless_chat() -> Response:
 
 @headless.post("/chat/stream")
 @chat_ip_limit
+@in_line
 def headless_chat_stream() -> Response:
     """Stream an answer as NDJSON, one event per line."""
     body = json_body("HeadlessChatRequest")
@@ -61,6 +64,7 @@ def headless_chat_stream() -> Response:
 
 @developer.post("/chat")
 @chat_ip_limit
+@in_line
 def developer_chat() -> Response:
     """Answer over JSON or SSE; with `history` and no `session_id`, stay stateless."""
     body = json_body("DeveloperChatRequest")

@@ -19,6 +19,7 @@ from engine.answer import stream_answer
 from engine.events import Event
 from extensions import limiter
 from models import Bot
+from services.admission import in_line
 from services.conversations import Turn
 from services.keys import key_kind
 from services.limits import ip_limit
@@ -126,6 +127,7 @@ def openai_usage(usage: dict[str, Any]) -> dict[str, int]:
 
 @headless.post("/chat/completions")
 @limiter.limit(ip_limit)
+@in_line
 def chat_completions() -> Response:
     """Answer the last user message as a chat completion, streamed or whole."""
     body = json_body()

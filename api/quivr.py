@@ -15,6 +15,7 @@ from api.validation import json_body, message
 from contract import CHAT_NAME_MAX
 from engine.answer import stream_answer
 from models import Conversation, Message, db, utcnow
+from services.admission import in_line
 from services.conversations import Turn, delete_conversation, new_session_id, start_turn
 from services.webhooks import emit_event
 
@@ -108,6 +109,7 @@ def ask(chat_id: str) -> tuple[Turn, str]:
 
 @chats.post("/<chat_id>/question")
 @chat_ip_limit
+@in_line
 def chat_question(chat_id: str) -> Response:
     """Answer a question in a chat, in one JSON reply."""
     turn, question = ask(chat_id)
@@ -130,6 +132,7 @@ def chat_question(chat_id: str) -> Response:
 
 @chats.post("/<chat_id>/question/stream")
 @chat_ip_limit
+@in_line
 def chat_question_stream(chat_id: str) -> Response:
     """Answer a question in a chat as Server-Sent Events, like /api/v1/chat with stream."""
     turn, _ = ask(chat_id)

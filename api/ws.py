@@ -32,7 +32,8 @@ from engine.answer import stream_answer
 from engine.events import Event
 from extensions import sock
 from models import db
-from services.conversations import start_turn
+from services.admission import waiting_in_line
+from services.conversations import Turn, start_turn
 from services.keys import any_key_allows
 
 # The socket's path within the developer blueprint, and in full for logs.
@@ -121,8 +122,8 @@ def read_frame(ws: Server, timeout: float | None = None) -> dict[str, Any] | Non
     return data
 
 
-def answer(state: Socket, data: dict[str, Any]) -> None:
-    """Answer one question frame, sending each event as it comes."""
+def start(state: Socket, data: dict[str, Any]) -> Turn:
+    """Check the key and the frame, then start the question's turn."""
     try:
         caller = authenticate(state.key, "chat", state.origin)
     except ApiError as exc:
@@ -130,7 +131,7 @@ def answer(state: Socket, data: dict[str, Any]) -> None:
     text = message(data.get("message"))
     sid = session_id(data.get("session_id", data.get("sessionId")), "session_id")
     try:
-        turn = start_turn(
+        return start_turn(
             caller.key, caller.bot, sid or state.session_id, text, client_ip=get_remote_address()
         )
     except ApiError as exc:
@@ -143,6 +144,13 @@ def answer(state: Socket, data: dict[str, Any]) -> None:
             raise
         current_app.logger.exception("Question not stored on %s", PATH)
         raise busy from None
+
+
+def answer(state: Socket, data: dict[str, Any]) -> None:
+    """Answer one question frame, sending each event as it comes."""
+    db.session.close()  # a question waits in line holding no database connection
+    with waiting_in_line():
+        turn = start(state, data)
     state.session_id = turn.session_id
     db.session.close()
     events: Iterator[Any] = in_background(lambda: stream_answer(turn))

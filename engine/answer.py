@@ -26,8 +26,13 @@ def stream_answer(turn: Turn) -> Generator[events.Event, None, None]:
     reply = Reply(bot, turn.question, effective_model(bot))
     fallback = bot.fallback_message
     try:
-        history = turn.history if turn.history is not None else stored_history(turn.conversation_id)
-        reply.prepare(history)
+        try:
+            history = (
+                turn.history if turn.history is not None else stored_history(turn.conversation_id)
+            )
+            reply.prepare(history)
+        finally:
+            turn.give_back_place()  # the next question in line may be prepared
         items = reply.open()
         draft = drafts.Draft(turn.conversation_id, turn.assistant_id)
         # Give the database connection back while the model talks: a stream can take

@@ -2,13 +2,15 @@
 
 A turn is one question ready to answer. `start_turn` charges the question against the
 limits, finds or starts the conversation and commits the visitor's message, all before
-the first byte of the answer; engine/answer.stream_answer then answers it.
+the first byte of the answer, in a place in line that the answer gives back once it has
+its passages (services/admission.py); engine/answer.stream_answer then answers it.
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from sqlalchemy import case, delete, insert, inspect
 
 from engine import drafts
 from models import ApiKey, Bot, Conversation, Lead, Message, db, table_of, upsert_for, utcnow
+from services.admission import Place, claim_place
 from services.limits import charge_question
 from services.retention import delete_conversations
 from services.webhooks import emit_event
@@ -34,6 +37,13 @@ class Turn:
     history: list[dict[str, str]] | None = None
     # The bot's settings when the turn started (settings_of), or None to read the row.
     bot: Bot | None = None
+    # The place it is prepared in, until its passages are retrieved (services/admission.py).
+    place: Place | None = None
+
+    def give_back_place(self) -> None:
+        """Let the next question in line be prepared (once; later calls do nothing)."""
+        if self.place is not None:
+            self.place.give_back()
 
 
 CONVERSATIONS = table_of(Conversation)
@@ -58,8 +68,19 @@ def start_turn(
     client_ip: str | None = None,
 ) -> Turn:
     """Charge the question to the key (and client IP), then commit it: the one turn-starter."""
-    charge_question(key, client_ip)
-    return prepare_turn(bot, session_id, question, key.id, history=history)
+    place = claim_place()  # the request's place in line, now the turn's
+    try:
+        charge_question(key, client_ip)
+        turn = prepare_turn(bot, session_id, question, key.id, history=history)
+    except BaseException:
+        if place is not None:
+            place.give_back()
+        raise
+    if place is not None:
+        turn.place = place
+        # A turn dropped before it is answered (the client gone first) gives it back too.
+        weakref.finalize(turn, place.give_back)
+    return turn
 
 
 def prepare_turn(
