@@ -126,7 +126,7 @@ def test_a_question_is_stored_only_in_its_place_and_gives_it_back(
     thread = ask_in_background(client, headers, done)
     settle(gate, 1)  # the question waits in line, not stored yet
     before = stored()
-    time.sleep(0.6)  # longer than the shipped patience: this test's is 30 s
+    time.sleep(0.6)  # still in line: this test's patience is 30 s
     assert done == [] and stored() == before
     place.give_back()
     thread.join(30)
