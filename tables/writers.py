@@ -112,7 +112,7 @@ class QueuedConnection(sqlite3.Connection):
 
     def after_statement(self) -> None:
         """Give the place back if no transaction is open (autocommit, or a failed BEGIN)."""
-        if self._holding and not self.in_transaction:
+        if not self.in_transaction:
             self._release()
 
     def _release(self) -> None:
@@ -140,20 +140,6 @@ class QueuedConnection(sqlite3.Connection):
             self._release()
 
 
-def sqlite_engine(engine_options: dict[str, Any]) -> None:
-    """Set a SQLite file's engine options (SQLALCHEMY_ENGINE_OPTIONS, in place).
-
-    Its connections are QueuedConnection. The pool keeps every connection it may open
-    (30, as many as a PostgreSQL pool's 10 + 20) instead of closing those past 10 as
-    they come back: opening one, with its pragmas, costs about 0.8 ms, paid by each
-    request beyond the tenth at once. And no ping at checkout: a file does not go away
-    as a server does.
-    """
-    engine_options.setdefault("connect_args", {}).setdefault("factory", QueuedConnection)
-    total = engine_options.get("pool_size", 10) + engine_options.get("max_overflow", 20)
-    engine_options.update(pool_size=total, max_overflow=0, pool_pre_ping=False)
-
-
 class QueuedCursor(sqlite3.Cursor):
     """The cursor of a QueuedConnection: its writes take the writer's place first."""
 
@@ -174,3 +160,17 @@ class QueuedCursor(sqlite3.Cursor):
             return super().executemany(sql, seq_of_parameters)
         finally:
             connection.after_statement()
+
+
+def sqlite_engine(engine_options: dict[str, Any]) -> None:
+    """Set a SQLite file's engine options (SQLALCHEMY_ENGINE_OPTIONS, in place).
+
+    Its connections are QueuedConnection. The pool keeps every connection it may open
+    (30, as many as a PostgreSQL pool's 10 + 20) instead of closing those past 10 as
+    they come back: opening one, with its pragmas, costs about 0.8 ms, paid by each
+    request beyond the tenth at once. And no ping at checkout: a file does not go away
+    as a server does.
+    """
+    engine_options.setdefault("connect_args", {}).setdefault("factory", QueuedConnection)
+    total = engine_options.get("pool_size", 10) + engine_options.get("max_overflow", 20)
+    engine_options.update(pool_size=total, max_overflow=0, pool_pre_ping=False)

@@ -134,18 +134,23 @@ def test_a_question_is_stored_only_in_its_place_and_gives_it_back(
     assert gate.free == 1
 
 
-def test_a_turn_dropped_unanswered_gives_its_place_back(app, bot):
+def start_in_line(bot_id: int, question: str):
+    """Start a turn as a chat route does, in its place in line (inside a request context)."""
     from models import Bot, db
     from services.conversations import start_turn
     from services.keys import create_key
 
+    owner_bot = db.session.get_one(Bot, bot_id)
+    key, _ = create_key(owner_bot, "secret")
+    with waiting_in_line():
+        return start_turn(key, owner_bot, None, question)
+
+
+def test_a_turn_dropped_unanswered_gives_its_place_back(app, bot):
     with app.test_request_context():
         gate = admission()
         assert gate is not None
-        owner_bot = db.session.get_one(Bot, bot)
-        key, _ = create_key(owner_bot, "secret")
-        with waiting_in_line():
-            turn = start_turn(key, owner_bot, None, "Is it free?")
+        turn = start_in_line(bot, "Is it free?")
         assert gate.free == 0  # held until its passages are retrieved
         del turn  # the client left before the answer started
         gc.collect()
@@ -154,17 +159,11 @@ def test_a_turn_dropped_unanswered_gives_its_place_back(app, bot):
 
 def test_the_place_is_given_back_once_the_passages_are_retrieved(app, bot):
     from engine.answer import stream_answer
-    from models import Bot, db
-    from services.conversations import start_turn
-    from services.keys import create_key
 
     with app.test_request_context():
         gate = admission()
         assert gate is not None
-        owner_bot = db.session.get_one(Bot, bot)
-        key, _ = create_key(owner_bot, "secret")
-        with waiting_in_line():
-            turn = start_turn(key, owner_bot, None, "How long does shipping take?")
+        turn = start_in_line(bot, "How long does shipping take?")
         stream = stream_answer(turn)
         kinds = []
         for event in stream:
