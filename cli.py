@@ -13,6 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 
 import knowledge
 from engine.drafts import reconcile as reconcile_answers
+from knowledge import passage_vectors
 from knowledge.languages import LANGUAGES
 from models import ApiKey, Bot, db
 from seed import seed_demo
@@ -136,6 +137,17 @@ def docs_add(bot_id: int, paths: tuple[str, ...]) -> None:
             fail(f"{path}: {exc}")
         chunks += document.chunk_count
     emit({"documents": len(paths), "chunks": chunks})
+
+
+@docs.command("embed")
+@click.option("--bot", "bot_id", type=int, help="Only this bot's chunks (default: every bot's).")
+def docs_embed(bot_id: int | None) -> None:
+    """Give stored chunks their passage vectors now (the worker does it in the background)."""
+    if bot_id is not None and db.session.get(Bot, bot_id) is None:
+        fail(f"No bot with id {bot_id}.")
+    if not passage_vectors.enabled():
+        fail("Passage vectors are off (DOCENT_PASSAGE_VECTORS) or the model is not installed.")
+    emit({"embedded": passage_vectors.fill(bot_id=bot_id)})
 
 
 @webhooks.command("deliver")

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tables.base import Base, Model, db, new_id, table_of, upsert_for, utcnow
+from tables.passages import PassageVector
 from tables.search import (
     POSTGRES_SEARCH_DDL,
     POSTGRES_TSV_COLUMN_DDL,
@@ -55,6 +56,7 @@ __all__ = [
     "Lead",
     "Message",
     "Model",
+    "PassageVector",
     "QuotaDaily",
     "Source",
     "SourcePage",

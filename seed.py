@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import knowledge
+from knowledge import passage_vectors
 from models import ApiKey, Bot, User, db
 from services.accounts import create_user, find_user
 from services.bots import create_bot
@@ -45,6 +46,8 @@ def seed_demo(port: int | None = None) -> dict[str, Any]:
         db.session.commit()
         for path in sorted(DOCS_DIR.glob("*.md")):
             knowledge.add_file(bot.id, path.name, path.read_bytes())
+        # A few seconds for the demo's few chunks, rather than the worker's next minute.
+        passage_vectors.fill(bot_id=bot.id)
     host_origin = f"http://localhost:{port}"
     key = demo_key()
     if key is None:

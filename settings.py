@@ -124,6 +124,9 @@ TABLE: tuple[Setting, ...] = (
     # Memory for cached vector indexes across bots, in MB: the least recently used go
     # first, the index in use always stays.
     whole("VECTOR_CACHE_MB", 256, 0, unit="megabytes"),
+    # Rank by the passage model too (knowledge/passage_vectors.py): the worker embeds
+    # stored chunks in the background and retrieval uses their vectors once they exist.
+    Setting("PASSAGE_VECTORS", True, flag, None, "DOCENT_PASSAGE_VECTORS must be true or false."),
     # Calibrated probability above which a bot answers rather than giving its fallback.
     Setting(
         "RETRIEVAL_CONFIDENCE",

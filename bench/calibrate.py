@@ -51,11 +51,12 @@ def fit_confidence(
     """
     x = np.array([f for f, _ in samples], dtype=float)
     y = np.array([label for _, label in samples], dtype=float)
+    passage = x.shape[1] > len(confidence.NAMES)
     w = _logistic(x, y)
     p = _probability(w, x)
-    names = ["bias", *confidence.NAMES]
+    names = ["bias", *(confidence.NAMES_PASSAGE if passage else confidence.NAMES)]
     print(
-        "confidence COEF = {"
+        f"confidence {'COEF_PASSAGE' if passage else 'COEF'} = {{"
         + ", ".join(f'"{n}": {v:.3f}' for n, v in zip(names, w, strict=False))
         + "}"
     )
@@ -135,24 +136,29 @@ def cross_validate(
 def fit_ranking(
     questions: list[Candidates], passes: int = 4, texts: list[str] | None = None
 ) -> None:
-    """Search fusion.COEF one weight at a time for the best tuning R@1 + R@5; print it.
+    """Search fusion.COEF (or COEF_PASSAGE, when the candidates had passage vectors) one
+    weight at a time for the best tuning R@1 + R@5; print it.
 
     Given the questions' texts, also print the recall of the search cross-validated on
     two folds (weights searched on one half of the tuning questions, measured on the other).
     """
+    # Questions whose candidates had passage vectors are fitted from the weights with them.
+    passage = any(c[2][fusion.NAMES.index("passage")] for q in questions for c in q)
     alternatives = {
-        "BM25 rank only": [1, 0, 0, 0, 0, 0],
-        "cosine only": [0, 0, 1, 0, 0, 0],
-        "word coverage only": [0, 0, 0, 1, 0, 0],
-        "BM25 rank + cosine": [20, 0, 1, 0, 0, 0],
+        "BM25 rank only": [1, 0, 0, 0, 0, 0, 0],
+        "cosine only": [0, 0, 1, 0, 0, 0, 0],
+        "word coverage only": [0, 0, 0, 1, 0, 0, 0],
+        "BM25 rank + cosine": [20, 0, 1, 0, 0, 0, 0],
+        "passage cosine only": [0, 0, 0, 0, 0, 0, 1],
     }
     for name, weights in alternatives.items():
         r1, r5 = _recall(questions, np.array(weights, dtype=float))
         print(f"  {name}: tuning R@1 {r1:.3f}, R@5 {r5:.3f}")
-    start = np.array(fusion.COEF, dtype=float)
+    start = np.array(fusion.COEF_PASSAGE if passage else fusion.COEF, dtype=float)
     print(f"  current: tuning R@1, R@5 = {_recall(questions, start)}")
     coef = _search(questions, start, passes)
-    print("fusion COEF = np.array([" + ", ".join(f"{v:.4g}" for v in coef) + "])")
+    name = "COEF_PASSAGE" if passage else "COEF"
+    print(f"fusion {name} = np.array([" + ", ".join(f"{v:.4g}" for v in coef) + "])")
     print(f"  fitted: tuning R@1, R@5 = {_recall(questions, coef)}")
     if texts:
         r1, r5 = cross_validate(questions, texts, lambda train: _search(train, start, passes))

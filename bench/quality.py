@@ -12,11 +12,12 @@ are loaded (and any approximate index built) before its first question, so two r
 give the same figures. `--split tuning` prints the same figures on the tuning half
 instead (for work in progress, so that the held-out half is looked at only once);
 `--misses` lists the questions of that half whose offline answer lacks the fact, with
-the answer.
+the answer. Passage vectors (knowledge/passage_vectors.py) are filled after each corpus
+is stored, as the worker does, and timed apart; `--no-passages` ranks without them.
 
     .venv/bin/python bench/quality.py [--database URL] [--sizes 10000,100000] [--calibrate]
                                       [--speed] [--split held-out|tuning] [--misses]
-                                      [--dump FILE]
+                                      [--dump FILE] [--no-passages]
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ except ImportError:  # an earlier Docent, measured for the "before" figures
 
 import settings  # noqa: E402
 from knowledge import vectors  # noqa: E402
+
+try:
+    from knowledge import passage_vectors
+except ImportError:  # an earlier Docent, without the passage model
+    passage_vectors = None  # type: ignore[assignment]
 from models import Bot, db  # noqa: E402
 
 SETS = {"reference": questions.REFERENCE, "guide": questions.GUIDE, "faq": questions.FAQ}
@@ -92,6 +98,19 @@ def grow(bot_id: int, target: int) -> int:
         )
         count = db.session.scalar(
             text("SELECT count(*) FROM chunks WHERE bot_id = :b"), {"b": bot_id}
+        )
+    if passage_vectors is not None:
+        # The copies get their original's passage vector (ordinals go up by 100000 a copy).
+        db.session.execute(
+            text(
+                "INSERT INTO passage_vectors (chunk_id, vector) SELECT c.id, v.vector "
+                "FROM chunks c JOIN chunks o ON o.document_id = c.document_id "
+                "AND o.ordinal = c.ordinal % 100000 AND o.ordinal < 100000 "
+                "JOIN passage_vectors v ON v.chunk_id = o.id "
+                "LEFT JOIN passage_vectors x ON x.chunk_id = c.id "
+                "WHERE c.bot_id = :b AND x.chunk_id IS NULL"
+            ),
+            {"b": bot_id},
         )
     # Keep the documents' counts true (idf) and mark them changed (vector cache).
     db.session.execute(
@@ -133,6 +152,11 @@ def main() -> None:
     parser.add_argument(
         "--dump", metavar="FILE", help="write the tuning half's signals as JSON (for fitting)"
     )
+    parser.add_argument(
+        "--no-passages",
+        action="store_true",
+        help="rank without passage vectors (as before the worker has embedded a bot's chunks)",
+    )
     args = parser.parse_args()
 
     def reported(question: str) -> bool:
@@ -142,6 +166,9 @@ def main() -> None:
     app = Flask(__name__)
     app.config.update(settings.defaults())
     app.config["SQLALCHEMY_DATABASE_URI"] = args.database or f"sqlite:///{tmp}/quality.db"
+    app.config["PASSAGE_VECTORS"] = not args.no_passages
+    passages = passage_vectors is not None and not args.no_passages
+    passage_time, passage_chunks = 0.0, 0
     db.init_app(app)
     stats = {"r1": 0, "r5": 0, "mrr": 0.0, "n": 0, "answered": 0, "fact": 0, "facts": 0}
     stats.update(given=0, given_fact=0, passage_fact=0)
@@ -172,6 +199,11 @@ def main() -> None:
             total_cpu += time.process_time() - start_cpu
             total_bytes += sum(len(b.encode()) for b in pages.values())
             bots[kind] = bot.id
+            if passages:
+                # What the worker does in the background after an upload.
+                start = time.perf_counter()
+                passage_chunks += passage_vectors.fill(bot_id=bot.id)
+                passage_time += time.perf_counter() - start
             if args.speed:
                 continue
             # Every question is asked of the same dense step: the bot's vectors loaded and,
@@ -269,6 +301,11 @@ def main() -> None:
             f"ingestion       {total_bytes / 1e6 / total_time:.2f} MB/s with embeddings "
             f"({total_bytes / 1e6 / total_cpu:.2f} MB per CPU second of this process)"
         )
+        if passages:
+            print(
+                f"passage vectors {passage_chunks / max(passage_time, 1e-9):.1f} chunks/s "
+                f"({total_bytes / 1e6 / max(passage_time, 1e-9):.3f} MB/s), in the background"
+            )
         if args.dump:
             Path(args.dump).write_text(json.dumps(dump))
         if args.calibrate:

@@ -1,10 +1,12 @@
 """Fuse the signals of each candidate passage into one ranking score.
 
-A linear model over six signals, its weights fitted on the tuning half of
+A linear model over seven signals, its weights fitted on the tuning half of
 bench/quality.py (`--calibrate`): BM25 (as a reciprocal rank of the database's order and
 as a share of the best score), the cosine similarity of the passage's vector and of its
-title and headings alone, and the weighted share of the question's words that the
-passage, and its title and headings alone, hold.
+title and headings alone, the weighted share of the question's words that the passage,
+and its title and headings alone, hold, and the passage model's cosine
+(knowledge/passage_vectors.py). A question whose candidates do not all have a passage
+vector yet is ranked by the first six alone, with the weights fitted without it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from knowledge.passages import AVG_WORDS, K1, B, coverage, label_stems, stem_cou
 from knowledge.terms import stem, stems_of
 
 RRF_K = 60
-NAMES = ["rrf", "bm25", "cosine", "coverage", "label_cosine", "label_coverage"]
-# Fitted by `bench/quality.py --calibrate` on the tuning questions.
-COEF = np.array([0.0, 0.625, 0.5, 0.6, 0.5, 0.3])
+NAMES = ["rrf", "bm25", "cosine", "coverage", "label_cosine", "label_coverage", "passage"]
+# Fitted by `bench/quality.py --calibrate` on the tuning questions: without passage
+# vectors, and with them.
+COEF = np.array([0.0, 0.625, 0.5, 0.6, 0.5, 0.3, 0.0])
+COEF_PASSAGE = np.array([0.0, 0.0, 0.5, 0.6, 0.5, 0.3, 1.0])
 
 
 @lru_cache(maxsize=4096)  # a few MB: the candidates of recent questions
@@ -108,8 +112,11 @@ def features(
     weights: dict[str, float],
     language: str,
     bm25_words: list[str] | None = None,
+    passage: dict[int, float] | None = None,
 ) -> tuple[list[int], np.ndarray]:
     """Return candidate ids and their signals (one row each, columns as NAMES).
+
+    passage holds the passage model's cosines (0 for all when it is None).
 
     Given the question's words (bm25_words), the BM25 signal is computed here (bm25())
     for every candidate rather than read from the database's rank: for PostgreSQL,
@@ -135,10 +142,11 @@ def features(
             coverage(row, weights, language),
             label_similarity.get(cid, 0.0),
             label_coverage(row, weights, language),
+            passage.get(cid, 0.0) if passage else 0.0,
         )
     return ids, table
 
 
-def scores(table: np.ndarray) -> np.ndarray:
-    """Return each candidate's fused score."""
-    return table @ COEF
+def scores(table: np.ndarray, passage: bool = False) -> np.ndarray:
+    """Return each candidate's fused score (passage: the table holds passage cosines)."""
+    return table @ (COEF_PASSAGE if passage else COEF)

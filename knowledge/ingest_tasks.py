@@ -12,6 +12,7 @@ import tasks
 from knowledge.background import Transient, _Progress, describe, failed
 from knowledge.errors import IngestError
 from knowledge.ingest import finish_file, finish_url
+from knowledge.passage_vectors import fill_after_ingest
 from models import Document, Task, db
 
 
@@ -29,6 +30,7 @@ def ingest_document(task: Task) -> None:
     if args.get("hash") and document.content_hash != args["hash"]:
         return  # a newer upload of the same file replaced this one while it waited
     finish_file(document, args["fmt"], task.payload, args.get("title"), _Progress(document.id))
+    fill_after_ingest(document.bot_id)
 
 
 @tasks.handler("import_url", permanent=(IngestError,), on_failure=failed, describe=describe)
@@ -43,3 +45,4 @@ def import_url(task: Task) -> None:
         if exc.status >= 500:
             raise Transient(exc.message) from exc
         raise
+    fill_after_ingest(document.bot_id)

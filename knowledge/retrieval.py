@@ -1,7 +1,8 @@
 """Find a bot's passages for a question: BM25 and embeddings fused, with a confidence.
 
 Full text (the database's own BM25) and the nearest vectors each propose candidates;
-knowledge/fusion.py ranks them on six signals and knowledge/confidence.py decides
+knowledge/fusion.py ranks them on six signals, and on the passage model's cosine once
+the candidates have passage vectors, and knowledge/confidence.py decides
 between answering and the fallback. Both were fitted on the tuning half of
 bench/quality.py, never on its held-out half.
 """
@@ -18,7 +19,7 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import text
 
-from knowledge import confidence, embeddings, fulltext, fusion, vectors
+from knowledge import confidence, embeddings, fulltext, fusion, passage_vectors, vectors
 from knowledge.languages import normalise
 from knowledge.passages import Passage, passage_from_row
 from knowledge.quotes import Quote, best_sentences
@@ -45,9 +46,11 @@ class Retrieval:
     confident: bool = False  # False: give the fallback ("I don't know")
     score: float = 0.0  # 0..1, the calibrated probability that the top passage answers
     language: str = "en"
-    features: list[float] = field(default_factory=list)  # confidence.NAMES, for calibration
+    features: list[float] = field(default_factory=list)  # confidence.NAMES(_PASSAGE), to calibrate
     # (document id, fusion.NAMES signals) of every candidate, best first, for calibration.
     candidates: list[tuple[int, list[float]]] = field(default_factory=list)
+    # "passages" when the passage model's cosine ranked the candidates too, else "fused".
+    ranked_by: str = "fused"
 
 
 @dataclass
@@ -124,10 +127,12 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 1) -> 
         return result
     # PostgreSQL's ts_rank weighs no word by its rarity: its BM25 signal is computed.
     own_bm25 = words if fulltext.dialect() == "postgresql" else None
+    meaning = passage_vectors.similarities(query, list(rows))
     ids, table = fusion.features(
-        rows, lexical_rank, similarity, label_similarity, weights, language, own_bm25
+        rows, lexical_rank, similarity, label_similarity, weights, language, own_bm25, meaning
     )
-    fused = fusion.scores(table)
+    fused = fusion.scores(table, meaning is not None)
+    result.ranked_by = "passages" if meaning is not None else "fused"
     # Best fused score first; ties go to the older chunk.
     order = [int(i) for i in np.lexsort((np.array(ids), -fused))]
     top = table[order[0]]
@@ -139,6 +144,9 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 1) -> 
         float(table[:, names.index("cosine")].max()),
         unknown_share,
     ]
+    if meaning is not None:
+        column = table[:, names.index("passage")]
+        result.features += [float(top[names.index("passage")]), float(column.max())]
     result.score = round(confidence.probability(result.features), 4)
     result.confident = result.score >= confidence.threshold(current_app.config)
     result.candidates = [(rows[ids[i]].document_id, table[i].tolist()) for i in order]

