@@ -12,6 +12,7 @@ from dashboard.access import owned, owned_bot, wants_json
 from dashboard.blueprint import bp
 from dashboard.forms import AskForm, ButtonForm, TextDocumentForm, UploadForm
 from engine.curated import CURATED
+from knowledge import passage_vectors
 from models import Bot, Document, Task, db
 from services.trial import trial_answer
 
@@ -85,6 +86,8 @@ def _page(bot: Bot, status: int = 200, **forms: Any) -> tuple[str, int]:
         documents=_documents(bot),
         failed=failed_tasks(bot),
         accept=ACCEPT,
+        # Chunks still waiting for the passage model (ranked without it until then).
+        unread=passage_vectors.pending(bot.id) if passage_vectors.enabled() else 0,
         **context,
     ), status
 

@@ -77,6 +77,10 @@ def test_users_bots_keys_docs(app, runner, tmp_path):
         str(tmp_path / "notes.txt"),
     )
     assert docs["documents"] == 2 and docs["chunks"] >= 2
+    # The passage vectors the worker would fill, now; nothing is left for a second run.
+    embedded = run_json(runner, "docs", "embed", "--bot", str(bot["bot_id"]))
+    assert embedded == {"embedded": docs["chunks"]}
+    assert run_json(runner, "docs", "embed") == {"embedded": 0}
     assert key_kind(public["key"]) == "public" and key_kind(secret["key"]) == "secret"
     with app.app_context():
         assert db.session.get(User, user["user_id"]).email == "owner@example.com"
@@ -118,6 +122,7 @@ def test_default_model_from_setting(app, runner):
         ("keys create --bot {bot} --kind public --scope usage:read", "chat"),
         ("keys create --bot {bot} --kind secret --rate-limit lots", "30/minute"),
         ("docs add --bot {bot} {empty}", "empty.txt"),
+        ("docs embed --bot 999", "No bot"),
     ],
 )
 def test_cli_errors_are_clear(app, runner, tmp_path, args, message):

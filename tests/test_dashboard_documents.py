@@ -235,3 +235,16 @@ def test_failed_background_tasks_are_listed_on_the_knowledge_page(app, signed_in
     failed = page[page.index('id="failed-tasks"') :]
     assert "Processing an upload" in failed and "broken" in failed
     assert "This file is not a readable PDF." in failed
+
+
+def test_the_page_says_while_passages_wait_for_the_passage_model(app, signed_in, owner):
+    from knowledge import passage_vectors
+
+    bot = support.owned_bot(app, owner)
+    assert upload(signed_in, bot, "returns.md", FILES["returns.md"]).status_code == 200
+    page = signed_in.get(f"/dashboard/bots/{bot}/documents").data.decode()
+    assert "data-unread" in page and "Reading 1 passage for search by meaning" in page
+    with app.app_context():
+        assert passage_vectors.fill(bot_id=bot) == 1
+    page = signed_in.get(f"/dashboard/bots/{bot}/documents").data.decode()
+    assert "data-unread" not in page

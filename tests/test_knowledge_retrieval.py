@@ -419,3 +419,23 @@ def test_the_minute_job_gives_way_to_queued_uploads(bot, app):
     passage_vectors.fill_job()
     assert passage_vectors.pending(bot) == 0
     assert _passage_rows(app) == _chunks(app, bot) + 1  # and the other bot's
+
+
+def test_a_repeated_question_is_encoded_once(bot, monkeypatch):
+    from knowledge import passage_model
+
+    passage_vectors.fill(bot_id=bot)
+    encoded: list[list[str]] = []
+    real = passage_model.encode
+
+    def counting(texts):
+        encoded.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(passage_model, "encode", counting)
+    question = f"when will my parcel arrive abroad {uuid.uuid4().hex[:6]}"
+    first = retrieve(bot, question)
+    second = retrieve(bot, question)
+    assert encoded == [[question]]
+    assert first.ranked_by == second.ranked_by == "passages"
+    assert first.features == second.features

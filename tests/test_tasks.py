@@ -212,6 +212,10 @@ def test_url_import_in_the_background_retries_a_failing_site(ctx):
         assert (task.status, task.attempts, task.error) == ("done", 2, None)
         contents = db.session.scalars(select(Chunk.content)).all()
         assert contents == ["Wash the kettle in cold water."]
+        # The task went on to give the new chunk its passage vector, the document live first.
+        from knowledge import passage_vectors
+
+        assert passage_vectors.pending(bot.id) == 0
     finally:
         server.shutdown()
         server.server_close()
