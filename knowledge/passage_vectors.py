@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -135,8 +136,42 @@ def forget_questions() -> None:
     _question_vector.cache_clear()
 
 
-def similarities(query: str, ids: list[int]) -> dict[int, float] | None:
-    """Return the passage cosine of each candidate, or None unless every one has a vector."""
+# The model's matrix products release the GIL, as does the database while it searches
+# its full-text index: a question's vector is encoded on one of these threads while
+# retrieval gathers its candidates. Two threads, one per core; a question that finds
+# them busy encodes its own (early() is cancelled and similarities() encodes inline).
+_encoders = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-vector")
+# (database, bot id) -> the version stamp (vectors.version) at which the bot's candidates
+# last all had passage vectors: only for such a bot is the question encoded before it is
+# known that the model will rank, so a bot still waiting for its vectors costs nothing.
+_ranked: dict[tuple[str, int], tuple] = {}
+
+
+def _bot_key(bot_id: int) -> tuple[str, int]:
+    return (str(db.engine.url), bot_id)
+
+
+def early(bot_id: int, stamp: tuple, query: str) -> Future | None:
+    """Start encoding the question for a bot whose candidates had passage vectors last time."""
+    if _ranked.get(_bot_key(bot_id)) != stamp or not enabled():
+        return None
+    return _encoders.submit(_question_vector, query)
+
+
+def _question(query: str, started: Future | None) -> np.ndarray:
+    if started is None or started.cancel():  # not started: cheaper to encode here than wait
+        return _question_vector(query)
+    return started.result()
+
+
+def similarities(
+    query: str, ids: list[int], bot: tuple[int, tuple] | None = None, started: Future | None = None
+) -> dict[int, float] | None:
+    """Return the passage cosine of each candidate, or None unless every one has a vector.
+
+    bot: (bot id, version stamp), remembered when every candidate has a vector so that the
+    bot's next question starts its encoding early; started: that encoding (early()).
+    """
     if not ids or not enabled():
         return None
     rows = db.session.execute(
@@ -146,10 +181,16 @@ def similarities(query: str, ids: list[int]) -> dict[int, float] | None:
         {"ids": ids},
     ).all()
     if len(rows) < len(set(ids)):
+        if bot is not None:
+            _ranked.pop(_bot_key(bot[0]), None)
+        if started is not None:
+            started.cancel()
         return None
+    if bot is not None:
+        _ranked[_bot_key(bot[0])] = bot[1]
     matrix = np.vstack([unpack(r.vector) for r in rows])
     try:
-        question = _question_vector(query)
+        question = _question(query, started)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         log.warning("passage model unavailable, ranking without it: %s", exc)
         return None

@@ -104,6 +104,8 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 1) -> 
     result = Retrieval(language=language)
     if not words or limit <= 0:
         return result
+    # The passage model encodes the question while full text and vectors find candidates.
+    started = passage_vectors.early(bot_id, bot.stamp, query)
     weights, freqs = _weights(bot, bot_id, words)
     # A word no passage holds cannot rank passages, but it still counts against the
     # question's coverage: weigh it like the question's rarest known word.
@@ -124,10 +126,12 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 1) -> 
     lexical_rank = {cid: i for i, cid in enumerate(rows)}
     similarity, label_similarity = _dense(bot_id, query, rows, bot.stamp)
     if not rows:
+        if started is not None:
+            started.cancel()
         return result
     # PostgreSQL's ts_rank weighs no word by its rarity: its BM25 signal is computed.
     own_bm25 = words if fulltext.dialect() == "postgresql" else None
-    meaning = passage_vectors.similarities(query, list(rows))
+    meaning = passage_vectors.similarities(query, list(rows), (bot_id, bot.stamp), started)
     ids, table = fusion.features(
         rows, lexical_rank, similarity, label_similarity, weights, language, own_bm25, meaning
     )

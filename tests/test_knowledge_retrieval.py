@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -384,6 +386,67 @@ def test_a_question_ranks_without_passage_vectors_until_its_candidates_have_them
     assert retrieve(bot, "return a parcel by post").ranked_by == "fused"
     assert passage_vectors.fill(bot_id=bot) == 1
     assert retrieve(bot, "return a parcel by post").ranked_by == "passages"
+
+
+class CountingEncoders(ThreadPoolExecutor):
+    """The question-vector threads, counting the encodings started early."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.started: list[str] = []
+        self.futures: list = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.started.append(args[0])
+        self.futures.append(super().submit(fn, *args, **kwargs))
+        return self.futures[-1]
+
+
+@pytest.fixture
+def encoders(monkeypatch):
+    pool = CountingEncoders()
+    monkeypatch.setattr(passage_vectors, "_encoders", pool)
+    passage_vectors.forget_questions()
+    yield pool
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_a_ranked_bots_next_question_is_encoded_while_candidates_are_found(bot, app, encoders):
+    passage_vectors.fill(bot_id=bot)
+    first = retrieve(bot, "when will my parcel arrive abroad")
+    assert first.ranked_by == "passages" and encoders.started == []  # not known to rank yet
+    second = retrieve(bot, "how long until my money comes back")
+    assert encoders.started == ["how long until my money comes back"]
+    # The thread was free: it encoded the question, and retrieval took its vector.
+    assert encoders.futures[0].done() and not encoders.futures[0].cancelled()
+    assert second.ranked_by == "passages" and second.passages[0].heading == "Shop help > Refunds"
+    # The same figures as a question encoded inline.
+    passage_vectors.forget_questions()
+    passage_vectors._ranked.clear()
+    inline = retrieve(bot, "how long until my money comes back")
+    assert encoders.started == ["how long until my money comes back"]
+    assert inline.score == second.score and inline.candidates == second.candidates
+    # A new document: its chunk has no vector yet, so no question is encoded early.
+    with app.app_context():
+        add_text(bot, "Returns", "Parcels can be returned by post within thirty days.")
+    assert retrieve(bot, "return a parcel by post").ranked_by == "fused"
+    assert retrieve(bot, "return a parcel by post").ranked_by == "fused"
+    assert len(encoders.started) == 1
+
+
+def test_a_question_that_finds_the_encoders_busy_encodes_its_own(bot, encoders):
+    passage_vectors.fill(bot_id=bot)
+    retrieve(bot, "when will my parcel arrive abroad")
+    busy = threading.Event()
+    encoders.submit(busy.wait, 30)
+    try:
+        found = retrieve(bot, "how long until my money comes back")
+    finally:
+        busy.set()
+    # Queued behind the busy thread: taken back, and the question encoded inline.
+    assert encoders.started[-1] == "how long until my money comes back"
+    assert encoders.futures[-1].cancelled()
+    assert found.ranked_by == "passages" and found.passages[0].heading == "Shop help > Refunds"
 
 
 def test_passage_vectors_go_with_their_chunks(bot, app):
