@@ -4,16 +4,18 @@ Prints, on the held-out half of the questions only: recall@1, recall@5 and MRR o
 right page among the sources, the share of unrelated and look-alike questions refused,
 the share of related ones answered, and the share of offline answers holding the fact
 asked for; then ingestion MB/s (parse, chunk, embed, store) and search latency at 10k
-and 100k chunks (`--sizes ""` skips them). `--calibrate` fits the ranking weights and
-the answer-or-fallback model on the tuning half, and prints both cross-validated inside
-it; `--dump FILE` writes the tuning questions' signals as JSON for other fits; `--speed`
-skips the questions and prints only ingestion and search latency. Each bot's vectors
-are loaded (and any approximate index built) before its first question, so two runs
-give the same figures. `--split tuning` prints the same figures on the tuning half
-instead (for work in progress, so that the held-out half is looked at only once);
-`--misses` lists the questions of that half whose offline answer lacks the fact, with
-the answer. Passage vectors (knowledge/passage_vectors.py) are filled after each corpus
-is stored, as the worker does, and timed apart; `--no-passages` ranks without them.
+and 100k chunks (`--sizes ""` skips them). Recall, the share answered and the share
+holding the fact carry a 95% Wilson interval: on 76 questions chance alone moves them by
+about 0.1. `--calibrate` fits the ranking weights and the answer-or-fallback model on
+the tuning half, and prints both cross-validated inside it; `--dump FILE` writes the
+tuning questions' signals as JSON for other fits; `--speed` skips the questions and
+prints only ingestion and search latency. Each bot's vectors are loaded (and any
+approximate index built) before its first question, so two runs give the same figures.
+`--split tuning` prints the same figures on the tuning half instead (for work in
+progress, so that the held-out half is looked at only once); `--misses` lists the
+questions of that half whose offline answer lacks the fact, with the answer. Passage
+vectors (knowledge/passage_vectors.py) are filled after each corpus is stored, as the
+worker does, and timed apart; `--no-passages` ranks without them.
 
     .venv/bin/python bench/quality.py [--database URL] [--sizes 10000,100000] [--calibrate]
                                       [--speed] [--split held-out|tuning] [--misses]
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 import tempfile
@@ -76,6 +79,16 @@ SETS = {"reference": questions.REFERENCE, "guide": questions.GUIDE, "faq": quest
 def held_out(question: str) -> bool:
     """Return True for the held-out half (a fixed split by a hash of the text)."""
     return zlib.crc32(question.encode()) % 2 == 1
+
+
+def interval(hits: float, n: int) -> str:
+    """Return the 95% Wilson interval of a share of n, to read a figure's noise by."""
+    if not n:
+        return ""
+    p, z = hits / n, 1.96
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return f"(95% {max(0.0, centre - half):.2f}-{min(1.0, centre + half):.2f})"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -239,7 +252,8 @@ def main() -> None:
                 fact = questions.FACTS.get(question)
                 if fact:
                     answer = compose(question, found.passages) if found.confident else ""
-                    # Case matters for options (-n is not -N); not for words.
+                    # Case matters (-n is not -N): a fact spells a word's capitals as its
+                    # page may (tests/test_bench_questions.py checks each is in its page).
                     hit = bool(re.search(fact, answer))
                     # What the offline answer could have quoted: is the fact there at all?
                     quotable = [m for p in found.passages for m in (p, *p.more)]
@@ -284,17 +298,21 @@ def main() -> None:
         n = stats["n"]
         if n:  # none with --speed
             print(f"{args.split:15} {n} questions ({len(samples)} tuning samples)")
-            print(f"recall@1        {stats['r1'] / n:.3f}")
-            print(f"recall@5        {stats['r5'] / n:.3f}")
+            print(f"recall@1        {stats['r1'] / n:.3f} {interval(stats['r1'], n)}")
+            print(f"recall@5        {stats['r5'] / n:.3f} {interval(stats['r5'], n)}")
             print(f"MRR@5           {stats['mrr'] / n:.3f}")
-            print(f"answered        {stats['answered'] / n:.3f} of related questions")
+            print(
+                f"answered        {stats['answered'] / n:.3f} of related questions "
+                f"{interval(stats['answered'], n)}"
+            )
             for name, (ok, asked) in refused.items():
                 print(f"refused         {ok}/{asked} {name} questions ({ok / max(asked, 1):.3f})")
             if stats["facts"]:
                 share = stats["given_fact"] / max(stats["given"], 1)
                 print(
                     f"fact in answer  {stats['fact'] / stats['facts']:.3f} of questions with a "
-                    f"fact; {share:.3f} of the offline answers given"
+                    f"fact {interval(stats['fact'], stats['facts'])}; {share:.3f} of the offline "
+                    "answers given"
                 )
                 print(
                     f"fact in passage {stats['passage_fact'] / stats['facts']:.3f} of questions "

@@ -349,5 +349,5 @@ FACTS = {
     "how should I say valgrind out loud": r"grinned|grin|value",
     "why is it called valgrind": r"Norse|Nordic|mythology",
     "difference between definitely lost and possibly lost": r"definitely lost",
-    "attach valgrind to a process that is already running": r"\bno\b|not possible|cannot",
+    "attach valgrind to a process that is already running": r"\b[Nn]o\b|not possible|cannot",
 }
