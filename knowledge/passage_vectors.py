@@ -4,9 +4,11 @@ The passage model (knowledge/passage_model.py) embeds about 15 chunks a second, 
 slow for ingestion, so documents go live with their fast vectors and full text, and the
 worker's `passage-vectors` job embeds every chunk that has no passage vector yet, a
 batch per transaction, for up to FILL_SECONDS each minute and never while an upload
-waits for the worker. `flask passage-vectors` does
-the same at once. Retrieval adds the passage cosine to its signals for a question whose
-candidates all have one, and ranks as before otherwise (knowledge/fusion.py).
+waits for the worker. `flask docs embed` does the same at once. Retrieval adds the
+passage cosine to its signals for a question whose candidates all have one, and ranks as
+before otherwise (knowledge/fusion.py). Once a bot's candidates have had passage
+vectors, its next question is encoded on a background thread while retrieval gathers
+the candidates (early()).
 """
 
 from __future__ import annotations
@@ -138,8 +140,8 @@ def forget_questions() -> None:
 
 # The model's matrix products release the GIL, as does the database while it searches
 # its full-text index: a question's vector is encoded on one of these threads while
-# retrieval gathers its candidates. Two threads, one per core; a question that finds
-# them busy encodes its own (early() is cancelled and similarities() encodes inline).
+# retrieval gathers its candidates. Two threads per process; a question that finds both
+# busy encodes its own (its queued encoding is cancelled and similarities() encodes inline).
 _encoders = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-vector")
 # (database, bot id) -> the version stamp (vectors.version) at which the bot's candidates
 # last all had passage vectors: only for such a bot is the question encoded before it is
