@@ -167,12 +167,12 @@ def _question(query: str, started: Future | None) -> np.ndarray:
 
 
 def similarities(
-    query: str, ids: list[int], bot: tuple[int, tuple] | None = None, started: Future | None = None
+    query: str, ids: list[int], bot_id: int, stamp: tuple, started: Future | None = None
 ) -> dict[int, float] | None:
     """Return the passage cosine of each candidate, or None unless every one has a vector.
 
-    bot: (bot id, version stamp), remembered when every candidate has a vector so that the
-    bot's next question starts its encoding early; started: that encoding (early()).
+    The bot's version stamp is remembered when every candidate has a vector, so that its
+    next question starts its encoding early; started is that encoding (early()).
     """
     if not ids or not enabled():
         return None
@@ -183,13 +183,11 @@ def similarities(
         {"ids": ids},
     ).all()
     if len(rows) < len(set(ids)):
-        if bot is not None:
-            _ranked.pop(_bot_key(bot[0]), None)
+        _ranked.pop(_bot_key(bot_id), None)
         if started is not None:
             started.cancel()
         return None
-    if bot is not None:
-        _ranked[_bot_key(bot[0])] = bot[1]
+    _ranked[_bot_key(bot_id)] = stamp
     matrix = np.vstack([unpack(r.vector) for r in rows])
     try:
         question = _question(query, started)

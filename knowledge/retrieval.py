@@ -131,7 +131,7 @@ def retrieve(bot_id: int, query: str, limit: int = 5, per_document: int = 1) -> 
         return result
     # PostgreSQL's ts_rank weighs no word by its rarity: its BM25 signal is computed.
     own_bm25 = words if fulltext.dialect() == "postgresql" else None
-    meaning = passage_vectors.similarities(query, list(rows), (bot_id, bot.stamp), started)
+    meaning = passage_vectors.similarities(query, list(rows), bot_id, bot.stamp, started)
     ids, table = fusion.features(
         rows, lexical_rank, similarity, label_similarity, weights, language, own_bm25, meaning
     )
