@@ -10,7 +10,7 @@ from api.auth import Caller, authenticate, chat_ip_limit, key_from_request, requ
 from api.blueprints import developer, headless
 from api.errors import InvalidRequest
 from api.streams import collect, ndjson_response, sse_response
-from api.validation import flag, history, json_body, message, session_id
+from api.validation import body_flag, history, json_body, message, session_id
 from engine.answer import stream_answer
 from services.admission import in_line
 from services.conversations import Turn, start_turn
@@ -73,7 +73,7 @@ def developer_chat() -> Response:
     turns = history(body.get("history"))
     if sid is not None:
         turns = None
-    streaming = flag(body.get("stream"), "stream")
+    streaming = body_flag(body, "stream")
     _, turn = turn_from_body(body, sid, turns=turns)
     if streaming:
         return sse_response(lambda: stream_answer(turn))

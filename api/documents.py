@@ -11,7 +11,7 @@ from api.auth import Caller, authenticate, key_from_request, request_origin
 from api.blueprints import developer
 from api.errors import ApiError, InvalidRequest, NotFound
 from api.sessions import iso, page_of
-from api.validation import flag, json_body
+from api.validation import body_flag, flag, json_body
 from engine.curated import CURATED
 from models import Document, db, utcnow
 from services.keys import find_key, key_kind
@@ -151,7 +151,7 @@ def _add_json() -> Document:
     url = text_field(body, "url", 2000)
     if body.get("text") is None and url:
         # background: the page is fetched by a queued task, retried if the site fails.
-        background = flag(body.get("background"), "background")
+        background = body_flag(body, "background")
         return knowledge.add_url(caller.bot.id, url, background=background)
     title = text_field(body, "title", 500, required=True) or ""
     text = text_field(body, "text", 5_000_000, required=True) or ""

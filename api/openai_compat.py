@@ -14,7 +14,7 @@ from api.blueprints import headless
 from api.chat import turn_from_body
 from api.errors import InvalidApiKey, InvalidRequest, NotFound
 from api.streams import STREAM_HEADERS, collect, in_background
-from api.validation import flag, history, json_body, session_id
+from api.validation import body_flag, history, json_body, session_id
 from engine.answer import stream_answer
 from engine.events import Event
 from extensions import limiter
@@ -142,9 +142,11 @@ def chat_completions() -> Response:
     g.openai_param = "messages"
     question, turns = split_messages(body.get("messages"))
     g.openai_param = None
-    streaming = flag(body.get("stream"), "stream")
+    streaming = body_flag(body, "stream", nullable=True)
     options = body.get("stream_options")
-    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    if options is not None and not isinstance(options, dict):
+        raise InvalidRequest("'stream_options' must be an object.")
+    include_usage = body_flag(options or {}, "include_usage", nullable=True)
     sid = session_id(body.get("session_id"), "session_id")
     g.openai_param = "messages"
     _, turn = turn_from_body({"message": question}, sid, turns=turns, caller=caller)
@@ -235,6 +237,5 @@ def openai_error_fields(response: Response) -> Response:
 
 def param_of(message: str) -> str | None:
     """Name the request field an error message is about, as OpenAI's `param` does."""
-    return next(
-        (n for n in ("stream", "session_id", "stream_options") if f"'{n}'" in message), None
-    )
+    names = ("stream", "session_id", "stream_options", "include_usage")
+    return next((n for n in names if f"'{n}'" in message), None)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from api.blueprints import developer
 from api.documents import reader, writer
 from api.errors import InvalidRequest, NotFound
-from api.validation import flag, json_body
+from api.validation import body_flag, json_body
 from knowledge.errors import IngestError
 from knowledge.sources import add_source, request_sync, source_dict
 from models import Source, db
@@ -28,9 +28,10 @@ def create_source() -> tuple[Response, int]:
     body = json_body("SiteSourceRequest")
     caller = writer(body)
     sitemap, url = body.get("sitemap"), body.get("url")
+    crawl = body_flag(body, "crawl")
     if sitemap is not None and url is not None:
         raise InvalidRequest("Give either 'sitemap' or 'url', not both.")
-    if sitemap is None and (url is None or not flag(body.get("crawl"), "crawl")):
+    if sitemap is None and (url is None or not crawl):
         raise InvalidRequest('Give {"sitemap": url} or {"url": url, "crawl": true}.')
     value = sitemap if sitemap is not None else url
     if not isinstance(value, str):

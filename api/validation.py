@@ -139,14 +139,27 @@ def history(value: Any) -> list[dict[str, str]] | None:
     return turns
 
 
-def flag(value: Any, name: str) -> bool:
-    """Validate a boolean flag given as JSON or a query string."""
-    if isinstance(value, bool):
-        return value
+def flag(value: str | None, name: str) -> bool:
+    """Validate a boolean flag from a query string or a form field; absent is false."""
     if value is None:
         return False
-    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no", ""):
+    if value.lower() in ("true", "1", "yes", "false", "0", "no", ""):
         return value.lower() in ("true", "1", "yes")
+    raise InvalidRequest(f"'{name}' must be true or false.")
+
+
+def body_flag(body: dict[str, Any], name: str, *, nullable: bool = False) -> bool:
+    """Return a JSON body's boolean property, false when left out.
+
+    JSON has booleans, so only true and false are accepted, as the OpenAPI document says:
+    a string such as "true" or a null is a 400, not a guess. `nullable` admits null as
+    false where the route documents it (the OpenAI-compatible route, as OpenAI does).
+    """
+    value = body.get(name)
+    if isinstance(value, bool):
+        return value
+    if name not in body or (value is None and nullable):
+        return False
     raise InvalidRequest(f"'{name}' must be true or false.")
 
 

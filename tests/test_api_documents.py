@@ -219,10 +219,10 @@ def test_url_import_on_the_queue_answers_202_then_fails_with_the_reason(app, cli
     assert document["status"] == "failed" and "private or local" in document["error"]
 
 
-def test_url_import_background_flag_is_validated(client, auth):
+@pytest.mark.parametrize("value", ["maybe", "true", None, 1])
+def test_url_import_background_flag_is_validated(client, auth, value):
     response = client.post(
-        "/api/v1/documents",
-        json={"url": "https://example.com", "background": "maybe"},
-        headers=auth,
+        "/api/v1/documents", json={"url": "https://example.com", "background": value}, headers=auth
     )
     assert response.status_code == 400 and response.json["error"]["code"] == "invalid_request"
+    assert "'background' must be true or false" in response.json["error"]["message"]

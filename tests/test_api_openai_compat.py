@@ -175,6 +175,33 @@ def test_key_limits_apply(live_server, bot, make_key):
             "stream",
         ),
         (
+            {"model": "BOT", "messages": [{"role": "user", "content": "hi"}], "stream": "true"},
+            400,
+            "invalid_request",
+            "stream",
+        ),
+        (
+            {
+                "model": "BOT",
+                "messages": [{"role": "user", "content": "hi"}],
+                "stream_options": "usage",
+            },
+            400,
+            "invalid_request",
+            "stream_options",
+        ),
+        (
+            {
+                "model": "BOT",
+                "messages": [{"role": "user", "content": "hi"}],
+                "stream": True,
+                "stream_options": {"include_usage": "yes"},
+            },
+            400,
+            "invalid_request",
+            "include_usage",
+        ),
+        (
             {"model": "BOT", "messages": [{"role": "user", "content": "hi"}], "session_id": "a b"},
             400,
             "invalid_request",
@@ -201,3 +228,17 @@ def test_not_json_is_refused_in_openai_shape(client, auth):
     response = client.post("/v1/chat/completions", data="x", headers=auth)
     assert response.status_code == 415
     assert response.json["error"]["type"] == "invalid_request_error"
+
+
+def test_null_stream_options_are_left_out_as_openai_allows(client, bot, auth):
+    # OpenAI's API documents stream and stream_options as nullable; a client that sends
+    # null gets a whole completion, as if it had left them out.
+    body = {
+        "model": f"bot-{bot}",
+        "messages": [{"role": "user", "content": "How long does shipping take?"}],
+        "stream": None,
+        "stream_options": None,
+    }
+    response = client.post("/v1/chat/completions", json=body, headers=auth)
+    assert response.status_code == 200, response.json
+    assert response.json["object"] == "chat.completion"

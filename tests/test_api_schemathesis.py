@@ -1,7 +1,8 @@
 """The API against its own OpenAPI document: schemathesis on a live server, every check.
 
-Bounded so CI stays fast: a few positive and negative examples per operation, no
-example database, no shrinking. Any server error or schema violation fails the test.
+Bounded so CI stays fast: a few positive and negative examples per operation, the same
+ones on every run, no example database, no shrinking. Any server error or schema
+violation fails the test.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def test_every_operation_conforms_to_the_document(
 ) -> None:
     import os
 
-    examples = int(os.environ.get("DOCENT_SCHEMATHESIS_EXAMPLES", EXAMPLES))
+    deeper = os.environ.get("DOCENT_SCHEMATHESIS_EXAMPLES")
+    examples = int(deeper or EXAMPLES)
     key = make_key(make_bot())
     headers = {"Authorization": f"Bearer {key}"}
     schema = schemathesis.openapi.from_url(
@@ -80,6 +82,9 @@ def test_every_operation_conforms_to_the_document(
                 max_examples=examples,
                 deadline=None,
                 database=None,
+                # The same examples on every run, so a finding fails every run until it is
+                # fixed; a deeper local search (DOCENT_SCHEMATHESIS_EXAMPLES) draws new ones.
+                derandomize=not deeper,
                 phases=[Phase.explicit, Phase.generate],
                 suppress_health_check=list(HealthCheck),
             )

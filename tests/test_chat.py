@@ -185,6 +185,10 @@ def test_history_window_respects_token_budget(app, client, make_bot, make_key, l
         ("/v1/chat", {"sessionId": None, "message": "hi"}, 400, "invalid_request"),
         ("/api/v1/chat", {"question": ""}, 400, "invalid_request"),
         ("/api/v1/chat", {"message": "hi", "stream": "maybe"}, 400, "invalid_request"),
+        # JSON has booleans: a string or a null is not one (the OpenAPI document says so).
+        ("/api/v1/chat", {"message": "hi", "stream": "true"}, 400, "invalid_request"),
+        ("/api/v1/chat", {"message": "hi", "stream": None}, 400, "invalid_request"),
+        ("/api/v1/chat", {"message": "hi", "stream": 1}, 400, "invalid_request"),
         ("/api/v1/chat", {"message": "hi", "history": "nope"}, 400, "invalid_request"),
         (
             "/api/v1/chat",

@@ -209,7 +209,8 @@ def idle(app: Any) -> None:
 def test_api_adds_lists_and_syncs(app, client, auth, bot, site):
     bad = client.post("/api/v1/sources", json={"url": f"{site.url}/"}, headers=auth)
     assert bad.status_code == 400 and bad.json["error"]["code"] == "invalid_request"
-    for body in ({"sitemap": "ftp://x/"}, {"sitemap": 5}, {"sitemap": "a", "url": "b"}):
+    bad_crawl = {"sitemap": f"{site.url}/sitemap_index.xml", "crawl": "yes"}
+    for body in ({"sitemap": "ftp://x/"}, {"sitemap": 5}, {"sitemap": "a", "url": "b"}, bad_crawl):
         assert client.post("/api/v1/sources", json=body, headers=auth).status_code == 400
     made = client.post(
         "/api/v1/sources", json={"sitemap": f"{site.url}/sitemap_index.xml"}, headers=auth

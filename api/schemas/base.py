@@ -38,17 +38,25 @@ STR: Schema = {"type": "string"}
 INT: Schema = {"type": "integer", "minimum": 0}
 NUM: Schema = {"type": "number", "minimum": 0}
 BOOL: Schema = {"type": "boolean"}
+NULLABLE_BOOL: Schema = {"type": ["boolean", "null"]}
 TIME: Schema = {"type": "string", "format": "date-time"}
 DAY: Schema = {"type": "string", "format": "date"}
 SID: Schema = {"type": "string", "pattern": f"^[A-Za-z0-9._:-]{{1,{SESSION_ID_MAX}}}$"}
 # Request text: anything but NUL, which the server refuses (PostgreSQL cannot store it).
 TEXT: Schema = {"type": "string", "pattern": "^[^\u0000]*$"}
-# A question: 1–MESSAGE_MAX characters with at least one that is not white space.
+# Text with at least one character that is not white space; each use sets its maxLength.
+NONBLANK: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": "^[^\u0000]*[^\\s\u0000][^\u0000]*$",
+}
+# A visitor's question: 1–MESSAGE_MAX characters once leading and trailing white space is
+# trimmed (SPEC §4), so the limit is in the pattern rather than a maxLength.
 QUESTION: Schema = {
     "type": "string",
     "minLength": 1,
-    "maxLength": MESSAGE_MAX,
-    "pattern": "^[^\u0000]*[^\\s\u0000][^\u0000]*$",
+    "pattern": f"^\\s*[^\\s\u0000](?:[^\u0000]{{0,{MESSAGE_MAX - 2}}}[^\\s\u0000])?\\s*$",
+    "description": f"1–{MESSAGE_MAX} characters once leading and trailing space is trimmed.",
 }
 KEY_IN_BODY: Schema = {**TEXT, "description": "Seed-compatible key in the body (/api/v1 only)."}
 NULLABLE_STR: Schema = {"type": ["string", "null"]}

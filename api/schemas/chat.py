@@ -21,7 +21,6 @@ from api.schemas.base import (
     obj,
     ref,
 )
-from contract import MESSAGE_MAX
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
@@ -136,7 +135,7 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "WsAuthFrame": obj({"type": {"const": "auth"}, "api_key": STR}),
     "WsQuestionFrame": obj(
-        {"message": {**STR, "minLength": 1, "maxLength": MESSAGE_MAX}},
+        {"message": QUESTION},
         {"type": {"enum": ["message", "question"]}, "session_id": SID, "sessionId": SID},
     ),
 }

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from api.schemas.base import BOOL, INT, KEY_IN_BODY, SID, STR, TEXT, TIME, Schema, arr, obj, ref
+from api.schemas.base import (
+    BOOL,
+    INT,
+    KEY_IN_BODY,
+    NULLABLE_BOOL,
+    SID,
+    STR,
+    TEXT,
+    TIME,
+    Schema,
+    arr,
+    obj,
+    ref,
+)
 
 EVENT_NAMES = [
     "conversation.created",
@@ -69,8 +82,11 @@ SCHEMAS: dict[str, Schema] = {
             },
         },
         {
-            "stream": BOOL,
-            "stream_options": obj({}, {"include_usage": BOOL}, extra=True),
+            "stream": {**NULLABLE_BOOL, "description": "null is false, as in OpenAI's API."},
+            "stream_options": {
+                **obj({}, {"include_usage": NULLABLE_BOOL}, extra=True),
+                "type": ["object", "null"],
+            },
             "session_id": {**SID, "description": "Store the exchange under this session."},
         },
         extra=True,

@@ -13,6 +13,7 @@ from api.schemas.base import (
     INT,
     KEY_IN_BODY,
     META,
+    NONBLANK,
     NULLABLE_ANSWERED,
     NULLABLE_STR,
     NUM,
@@ -116,8 +117,8 @@ SCHEMAS: dict[str, Schema] = {
     "DocumentResponse": obj({"success": {"const": True}, "document": ref("Document")}),
     "DocumentText": obj(
         {
-            "title": {**QUESTION, "maxLength": 500},
-            "text": {**QUESTION, "maxLength": 5_000_000},
+            "title": {**NONBLANK, "maxLength": 500},
+            "text": {**NONBLANK, "maxLength": 5_000_000},
         },
         {
             "url": {**TEXT, "maxLength": 2000},
@@ -206,8 +207,8 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Chat": obj({"chat_id": SID, "chat_name": STR, "created_at": TIME, "last_at": TIME}),
     "ChatList": obj({"chats": arr(ref("Chat"))}),
-    "ChatCreate": obj({}, {"name": {**QUESTION, "maxLength": CHAT_NAME_MAX}}),
-    "ChatRename": obj({"chat_name": {**QUESTION, "maxLength": CHAT_NAME_MAX}}),
+    "ChatCreate": obj({}, {"name": {**NONBLANK, "maxLength": CHAT_NAME_MAX}}),
+    "ChatRename": obj({"chat_name": {**NONBLANK, "maxLength": CHAT_NAME_MAX}}),
     "ChatDeleted": obj({"message": STR, "chat_id": SID, "deleted": {"const": True}}),
     "ChatQuestion": obj({"question": QUESTION}),
     "ChatAnswer": obj(
