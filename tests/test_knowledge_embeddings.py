@@ -56,3 +56,23 @@ def test_the_model_loads_with_the_network_unreachable(tmp_path):
     assert width == "256"
     assert float(related) > float(unrelated) + 0.2
     assert not any(tmp_path.rglob("*.safetensors")), "nothing may be downloaded or cached"
+
+
+def test_vectors_are_wordllamas_own():
+    """The unpadded batch gives the vectors WordLlama's own embed() gives, for odd text too."""
+    import numpy as np
+
+    from knowledge import embeddings
+
+    texts = [
+        "Orders ship within two business days.",
+        "a    b  ",
+        "tab\there\nnew  line\r\nend",
+        "日本語のテキスト です, emoji 🎉🎉, café ﬁne",
+        "<s> special </s> and <unk>",
+        "x" * 3000,
+    ]
+    embeddings._recent.clear()
+    ours = embeddings.embed_local(texts)
+    theirs = embeddings.local_model().embed(texts, norm=True)
+    assert np.allclose(ours, theirs, atol=1e-5)
